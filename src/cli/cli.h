@@ -1,0 +1,40 @@
+/*
+ * src/cli/cli.h — the `nexus` command: subcommand table and shared helpers.
+ *
+ * Exit codes (all subcommands):
+ *   0 success
+ *   1 runtime failure (I/O, corrupt data, failed verification)
+ *   2 usage or configuration error (bad flags, invalid config); nothing started
+ */
+#ifndef NX_CLI_H
+#define NX_CLI_H
+
+#include <stdio.h>
+
+#define NX_EXIT_OK 0
+#define NX_EXIT_FAIL 1
+#define NX_EXIT_USAGE 2
+
+typedef struct nx_cli_global {
+    const char *data_dir_flag; /* --data-dir, or NULL */
+    const char *config_path;   /* --config, or NULL */
+} nx_cli_global_t;
+
+typedef struct nx_cli_cmd {
+    const char *name;
+    const char *summary;
+    int (*run)(const nx_cli_global_t *g, int argc, char **argv);
+} nx_cli_cmd_t;
+
+/* Subcommands (one file each under src/cli/). argv[0] is the subcommand name. */
+int nx_cli_journal(const nx_cli_global_t *g, int argc, char **argv);
+int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv);
+int nx_cli_config(const nx_cli_global_t *g, int argc, char **argv);
+int nx_cli_instruments(const nx_cli_global_t *g, int argc, char **argv);
+
+/* Print "nexus: <what>: <nx_err_message()>" to stderr; returns NX_EXIT_FAIL. */
+int nx_cli_fail(const char *what, int rc);
+/* True if arg is -h or --help. */
+int nx_cli_is_help(const char *arg);
+
+#endif
