@@ -3,7 +3,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= 2
-CMAKE_ARGS ?=
+CMAKE_ARGS ?= $(if $(NX_CI),-DNX_WERROR=ON,)
 FUZZ_SECS  ?= 10
 
 .PHONY: all deps build run test test-only asan bench fuzz fuzz-long crash-long style clean
