@@ -70,14 +70,21 @@ static inline nx_dec_t nx_dec_make(int64_t m, uint8_t s) {
  * '.' and fraction digits, optional exponent ("1e-8", "1.5E+3"). No spaces, no
  * thousands separators. The scale of the result is the number of fractional
  * digits as written (after applying the exponent), e.g. "100000.00" -> s=2.
- * Errors: NX_EPARSE (malformed), NX_EOVERFLOW (too many digits for int64),
- * NX_ERANGE (scale beyond 18).
+ * At least one digit is required on either side of the point (".5" and "5."
+ * are accepted); leading zeros are free; "-0" is 0.
+ * Errors, in this order: NX_EPARSE (malformed), NX_ERANGE (scale beyond 18,
+ * e.g. "1e-19"), NX_EOVERFLOW (mantissa beyond int64); NX_EINVAL for NULL
+ * pointers. *out is written only on success.
  */
 NX_API int nx_dec_parse(const char *str, size_t len, nx_dec_t *out);
 /*
  * Parse into a fixed scale: "0.5" at scale 8 -> m = 50000000. More fractional
  * digits than `scale` are rounded with mode (NX_ROUND_EXACT refuses unless the
  * extra digits are zeros). This is the hot-path parser used by importers.
+ * Gives the same result and code as nx_dec_rescale(nx_dec_parse(str), ...)
+ * whenever nx_dec_parse succeeds, and also accepts text with more than 18
+ * fractional digits. Errors: NX_EPARSE, NX_EOVERFLOW, NX_EINEXACT (see the
+ * error order under nx_dec_rescale), NX_EINVAL (scale > 18, bad mode, NULL).
  */
 NX_API int nx_dec_parse_scaled(const char *str, size_t len, uint8_t scale, nx_round_t mode,
                                int64_t *out_m);
@@ -85,7 +92,9 @@ NX_API int nx_dec_parse_scaled(const char *str, size_t len, uint8_t scale, nx_ro
 /*
  * Format with exactly d.s fractional digits ("100000.00", "-0.00000001",
  * "42"). buf must hold NX_DEC_STRLEN bytes. Returns the length (no NUL
- * counted); the text is NUL-terminated.
+ * counted); the text is NUL-terminated. Zero is never signed. A value with
+ * s > 18 is not a value: it is written as "nan" (never past the buffer).
+ * nx_dec_parse(format(d)) == d exactly for every valid d.
  */
 NX_API size_t nx_dec_format(nx_dec_t d, char *buf);
 /* Same, with trailing fractional zeros (and a bare '.') removed: "1.5", "100000". */
@@ -93,7 +102,17 @@ NX_API size_t nx_dec_format_trim(nx_dec_t d, char *buf);
 /* Raw mantissa + scale convenience. */
 NX_API size_t nx_dec_format_raw(int64_t m, uint8_t s, char *buf);
 
-/* Change scale: raising is exact (may overflow); lowering rounds with mode. */
+/*
+ * Change scale: raising is exact (may overflow); lowering rounds with mode.
+ *
+ * Error order for every rounding operation (rescale, mul, div, round_to,
+ * parse_scaled): NX_EOVERFLOW if the result does not fit int64 even when
+ * truncated (so an out-of-range result is an overflow under every mode,
+ * EXACT included); otherwise NX_EINEXACT under NX_ROUND_EXACT when digits
+ * would be lost; otherwise NX_EOVERFLOW if rounding away from zero crossed
+ * the int64 limit. Operands with s > 18, a target scale > 18 or an unknown
+ * mode are NX_EINVAL. Out-parameters are written only on success.
+ */
 NX_API int nx_dec_rescale(nx_dec_t a, uint8_t scale, nx_round_t mode, nx_dec_t *out);
 /* a + b, a - b at max(a.s, b.s); exact or NX_EOVERFLOW. */
 NX_API int nx_dec_add(nx_dec_t a, nx_dec_t b, nx_dec_t *out);
@@ -121,7 +140,7 @@ NX_API int nx_dec_round_to(nx_dec_t a, nx_dec_t increment, nx_round_t mode, nx_d
 /* 1 if a is an exact multiple of increment, 0 otherwise (increment > 0). */
 NX_API int nx_dec_is_multiple(nx_dec_t a, nx_dec_t increment);
 
-/* Compare values across scales exactly: -1, 0, 1. */
+/* Compare values across scales exactly: -1, 0, 1. (Scales > 18 are clamped.) */
 NX_API int nx_dec_cmp(nx_dec_t a, nx_dec_t b);
 static inline int nx_dec_is_zero(nx_dec_t a) { return a.m == 0; }
 static inline int nx_dec_sign(nx_dec_t a) { return (a.m > 0) - (a.m < 0); }
@@ -129,7 +148,7 @@ static inline int nx_dec_sign(nx_dec_t a) { return (a.m > 0) - (a.m < 0); }
 /* For statistics and display only; never for money arithmetic. */
 NX_API double nx_dec_to_double(nx_dec_t a);
 
-/* 10^k for k in 0..18. */
+/* 10^k for k in 0..18; 0 for k > 18. */
 NX_API int64_t nx_pow10_i64(unsigned k);
 
 #ifdef __cplusplus

@@ -44,8 +44,10 @@ typedef int64_t nx_ts_t; /* ns since 1970-01-01T00:00:00Z */
  *   2024-08-08T23:54                (seconds optional; no zone means UTC)
  * Fields are range-checked (month 1..12, day within the month incl. leap
  * years, hour 0..23, minute 0..59, second 0..60 where 60 is accepted only as
- * a leap second and folded into the next second). Errors: NX_EPARSE,
- * NX_ERANGE (outside the int64 ns span).
+ * a leap second, i.e. at 23:59:60 UTC after the offset is applied, and folded
+ * into the next second). The offset is applied before the range check, so
+ * "2262-04-12T00:30:00+01:00" is in range. Errors: NX_EPARSE, NX_ERANGE
+ * (field out of range, or outside the int64 ns span).
  */
 NX_API int nx_time_parse(const char *str, size_t len, nx_ts_t *out);
 /*
@@ -71,7 +73,11 @@ NX_API void nx_time_to_civil(nx_ts_t ts, nx_civil_t *out);
 /* Days since 1970-01-01 for a proleptic Gregorian date (no range checks). */
 NX_API int64_t nx_days_from_civil(int64_t y, unsigned m, unsigned d);
 
-/* Floor division helpers for bucketing: floor(ts / step) * step. */
+/*
+ * Bucketing: floor(ts / step) * step, correct for negative ts. step <= 0
+ * returns ts unchanged. Within one step of NX_TS_MIN the true floor is below
+ * the int64 span; NX_TS_MIN is returned then.
+ */
 NX_API nx_ts_t nx_time_floor(nx_ts_t ts, int64_t step_ns);
 
 /* Wall clock (CLOCK_REALTIME) in ns. Not for the decision path. */
@@ -80,8 +86,9 @@ NX_API nx_ts_t nx_time_now(void);
 NX_API int64_t nx_mono_now(void);
 
 /*
- * Parse a duration: "250ms", "5s", "1m", "1h", "1d", "100us", "10ns", or a
- * bare integer of nanoseconds. Errors: NX_EPARSE, NX_EOVERFLOW.
+ * Parse a duration: "250ms", "5s", "1m", "1h", "1d", "1w", "100us", "10ns", or
+ * a bare integer of nanoseconds. Non-negative integers only, unit suffixes are
+ * lower case. Errors: NX_EPARSE, NX_EOVERFLOW (*out_ns untouched on error).
  */
 NX_API int nx_duration_parse(const char *str, size_t len, int64_t *out_ns);
 

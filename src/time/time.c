@@ -46,12 +46,21 @@ static int64_t nx__floordiv(int64_t a, int64_t b) {
 
 nx_ts_t nx_time_floor(nx_ts_t ts, int64_t step_ns) {
     if (step_ns <= 0) return ts;
-    return nx__floordiv(ts, step_ns) * step_ns;
+    int64_t r;
+    /* The product is <= ts, so it can only leave int64 downwards, near NX_TS_MIN. */
+    if (__builtin_mul_overflow(nx__floordiv(ts, step_ns), step_ns, &r)) return NX_TS_MIN;
+    return r;
 }
 
 void nx_time_to_civil(nx_ts_t ts, nx_civil_t *c) {
-    int64_t days = nx__floordiv(ts, NX_NS_PER_DAY);
-    int64_t rem = ts - days * NX_NS_PER_DAY; /* 0 .. day-1, no overflow: |days*DAY| <= |ts|+DAY */
+    /* Truncating division then a fix-up: floor(ts / DAY) * DAY itself would leave int64
+     * for the last partial day before NX_TS_MIN. */
+    int64_t days = ts / NX_NS_PER_DAY;
+    int64_t rem = ts % NX_NS_PER_DAY;
+    if (rem < 0) {
+        rem += NX_NS_PER_DAY;
+        days -= 1;
+    }
     nx__civil_from_days(days, &c->year, &c->month, &c->day);
     int64_t secs = rem / NX_NS_PER_SEC;
     c->nanos = (int32_t)(rem % NX_NS_PER_SEC);
@@ -60,7 +69,8 @@ void nx_time_to_civil(nx_ts_t ts, nx_civil_t *c) {
     c->second = (int32_t)(secs % 60);
 }
 
-int nx_time_from_civil(const nx_civil_t *c, nx_ts_t *out) {
+/* Range-check civil fields; the year bound keeps the seconds arithmetic far from overflow. */
+static int nx__civil_check(const nx_civil_t *c) {
     if (c->month < 1 || c->month > 12 || c->day < 1 ||
         c->day > nx__days_in_month(c->year, c->month) || c->hour < 0 || c->hour > 23 ||
         c->minute < 0 || c->minute > 59 || c->second < 0 || c->second > 59 || c->nanos < 0 ||
@@ -68,14 +78,35 @@ int nx_time_from_civil(const nx_civil_t *c, nx_ts_t *out) {
         return NX_ERR(NX_ERANGE, "calendar field out of range");
     if (c->year < 1677 || c->year > 2262) return NX_ERR(NX_ERANGE, "year %d outside 1677..2262",
                                                         c->year);
+    return NX_OK;
+}
+
+static int64_t nx__civil_secs(const nx_civil_t *c) {
     int64_t days = nx_days_from_civil(c->year, (unsigned)c->month, (unsigned)c->day);
-    int64_t secs = days * 86400 + c->hour * 3600 + c->minute * 60 + c->second;
+    return days * 86400 + c->hour * 3600 + c->minute * 60 + c->second;
+}
+
+/*
+ * secs * 1e9 + nanos. For negative seconds the nanos are folded in first:
+ * the earliest representable second (1677-09-21T00:12:43) is itself below
+ * INT64_MIN when multiplied out, only its later nanoseconds are in range.
+ */
+static int nx__secs_to_ns(int64_t secs, int64_t nanos, nx_ts_t *out) {
+    if (secs < 0 && nanos > 0) {
+        secs += 1;
+        nanos -= NX_NS_PER_SEC;
+    }
     int64_t ns;
-    if (__builtin_mul_overflow(secs, NX_NS_PER_SEC, &ns) ||
-        __builtin_add_overflow(ns, (int64_t)c->nanos, &ns))
+    if (__builtin_mul_overflow(secs, NX_NS_PER_SEC, &ns) || __builtin_add_overflow(ns, nanos, &ns))
         return NX_ERR(NX_ERANGE, "time outside the int64 nanosecond range");
     *out = ns;
     return NX_OK;
+}
+
+int nx_time_from_civil(const nx_civil_t *c, nx_ts_t *out) {
+    int rc = nx__civil_check(c);
+    if (rc < 0) return rc;
+    return nx__secs_to_ns(nx__civil_secs(c), c->nanos, out);
 }
 
 static void nx__put2(char *p, int v) {
@@ -183,9 +214,12 @@ int nx_time_parse(const char *str, size_t len, nx_ts_t *out) {
                 int sign = *p++ == '-' ? -1 : 1, oh = 0, om = 0;
                 if (nx__digits(&p, end, 2, &oh))
                     return NX_ERR(NX_EPARSE, "bad zone offset in '%.*s'", (int)len, str);
-                if (p < end && *p == ':') p++;
-                if (p < end && nx__digits(&p, end, 2, &om))
-                    return NX_ERR(NX_EPARSE, "bad zone offset in '%.*s'", (int)len, str);
+                /* +hh, +hhmm or +hh:mm; a colon must be followed by the minutes. */
+                if (p < end) {
+                    if (*p == ':') p++;
+                    if (nx__digits(&p, end, 2, &om))
+                        return NX_ERR(NX_EPARSE, "bad zone offset in '%.*s'", (int)len, str);
+                }
                 if (oh > 23 || om > 59)
                     return NX_ERR(NX_ERANGE, "zone offset out of range in '%.*s'", (int)len, str);
                 offset_s = sign * (oh * 3600 + om * 60);
@@ -199,12 +233,20 @@ int nx_time_parse(const char *str, size_t len, nx_ts_t *out) {
         leap = 1;
         c.second = 59;
     }
-    nx_ts_t ts;
-    int rc = nx_time_from_civil(&c, &ts);
+    int rc = nx__civil_check(&c);
     if (rc < 0) return NX_ERR_APPEND(rc, "'%.*s'", (int)len, str);
-    int64_t adj = (leap ? NX_NS_PER_SEC : 0) - offset_s * NX_NS_PER_SEC;
-    if (__builtin_add_overflow(ts, adj, &ts))
-        return NX_ERR(NX_ERANGE, "'%.*s' outside the int64 nanosecond range", (int)len, str);
+    /* The offset is applied in seconds, before the nanosecond multiply, so a local
+     * time just past the int64 span that is inside it in UTC still parses. */
+    int64_t secs = nx__civil_secs(&c) - offset_s;
+    if (leap) {
+        /* Leap seconds are only ever inserted as 23:59:60 UTC. */
+        if (((secs % 86400) + 86400) % 86400 != 86399)
+            return NX_ERR(NX_ERANGE, "second 60 in '%.*s' is not 23:59:60 UTC", (int)len, str);
+        secs += 1;
+    }
+    nx_ts_t ts = 0; /* gcc cannot see that rc >= 0 means ts was set */
+    rc = nx__secs_to_ns(secs, c.nanos, &ts);
+    if (rc < 0) return NX_ERR_APPEND(rc, "'%.*s'", (int)len, str);
     *out = ts;
     return NX_OK;
 }
@@ -243,7 +285,9 @@ int nx_duration_parse(const char *str, size_t len, int64_t *out_ns) {
     else if (ul == 1 && *p == 'w') mult = 7 * NX_NS_PER_DAY;
     else return NX_ERR(NX_EPARSE, "unknown duration unit in '%.*s' (ns|us|ms|s|m|h|d|w)",
                        (int)len, str);
-    if (__builtin_mul_overflow(v, mult, out_ns))
+    int64_t ns; /* out_ns is written only on success */
+    if (__builtin_mul_overflow(v, mult, &ns))
         return NX_ERR(NX_EOVERFLOW, "duration '%.*s' too large", (int)len, str);
+    *out_ns = ns;
     return NX_OK;
 }
