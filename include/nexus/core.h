@@ -242,7 +242,7 @@ NX_API void nx_log_set_clock(nx_log_clock_fn fn, void *ctx);
 NX_API void nx_log(nx_log_level_t level, const char *component, uint64_t trace_id,
                    const char *fmt, ...) NX_PRINTF(4, 5);
 NX_API void nx_logv(nx_log_level_t level, const char *component, uint64_t trace_id,
-                    const char *fmt, va_list ap);
+                    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
 #define nx_log_enabled(level) ((level) >= nx_log_get_level())
 

@@ -51,6 +51,8 @@ static size_t nx__append(char *buf, size_t len, const char *fmt, ...) {
     return len < NX_ERR_DETAIL_MAX ? len : NX_ERR_DETAIL_MAX - 1;
 }
 
+static size_t nx__vappend(char *buf, size_t len, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 static size_t nx__vappend(char *buf, size_t len, const char *fmt, va_list ap) {
     if (len >= NX_ERR_DETAIL_MAX - 1) return len;
     int n = vsnprintf(buf + len, NX_ERR_DETAIL_MAX - len, fmt, ap);
