@@ -54,4 +54,21 @@ grep -q "column price" "$T/bad.err" || fail "error names the column"
 "$CLI" --help | grep -q "journal" || fail "--help lists commands"
 "$CLI" nosuchcommand >/dev/null 2>&1
 [ $? -eq 2 ] || fail "unknown command should exit 2"
+# A bad --config stops everything before any output exists (exit 2, file:line:col: key: message).
+printf 'journal:\n  durability: sometimes\n' >"$T/bad.yaml"
+"$CLI" --config "$T/bad.yaml" replay --instruments "$INST" --out "$T/cfg" "$BTC" >/dev/null 2>"$T/cfg.err"
+[ $? -eq 2 ] || fail "bad --config should exit 2"
+grep -q "bad.yaml:2:15: journal.durability: expected one of none|interval|each" "$T/cfg.err" ||
+    fail "config diagnostic: $(cat "$T/cfg.err")"
+[ ! -e "$T/cfg" ] && [ ! -e "$T/cfg.partial" ] || fail "a bad config must start nothing"
+# A good --config supplies the instruments file and the journal settings.
+"$CLI" --config "$SRC/examples/nexus.yaml" replay --out "$T/cfgok" "$BTC" >/dev/null ||
+    fail "replay with --config"
+"$CLI" journal verify "$T/cfgok" >/dev/null || fail "verify --config replay"
+# Data dir precedence: --data-dir wins over NEXUS_HOME.
+NEXUS_HOME="$T/home" "$CLI" --data-dir "$T/dd" replay --instruments "$INST" "$BTC" >/dev/null ||
+    fail "replay into --data-dir"
+[ -d "$T/dd/journals/replay" ] && [ ! -e "$T/home" ] || fail "--data-dir precedence"
+NEXUS_HOME="$T/home" "$CLI" replay --instruments "$INST" "$BTC" >/dev/null || fail "NEXUS_HOME"
+[ -d "$T/home/journals/replay" ] || fail "NEXUS_HOME used when no --data-dir"
 echo "sh_cli_replay: ok"

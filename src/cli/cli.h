@@ -15,9 +15,12 @@
 #define NX_EXIT_FAIL 1
 #define NX_EXIT_USAGE 2
 
+struct nx_config;
+
 typedef struct nx_cli_global {
-    const char *data_dir_flag; /* --data-dir, or NULL */
-    const char *config_path;   /* --config, or NULL */
+    const char *data_dir_flag;      /* --data-dir, or NULL */
+    const char *config_path;        /* --config, or NULL */
+    const struct nx_config *config; /* loaded and validated --config, or NULL */
 } nx_cli_global_t;
 
 typedef struct nx_cli_cmd {
@@ -34,6 +37,11 @@ int nx_cli_instruments(const nx_cli_global_t *g, int argc, char **argv);
 
 /* Print "nexus: <what>: <nx_err_message()>" to stderr; returns NX_EXIT_FAIL. */
 int nx_cli_fail(const char *what, int rc);
+/*
+ * Where Nexus keeps its data: --data-dir, else the config's data_dir, else
+ * $NEXUS_HOME, else ~/.nexus. 0 or a negative code (message set).
+ */
+int nx_cli_data_dir(const nx_cli_global_t *g, char *out, size_t cap);
 /* True if arg is -h or --help. */
 int nx_cli_is_help(const char *arg);
 

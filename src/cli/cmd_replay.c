@@ -72,11 +72,12 @@ static void nx__replay_usage(FILE *f) {
             "the instruments YAML.\n"
             "\n"
             "options:\n"
-            "  --instruments FILE   instruments YAML (required)\n"
+            "  --instruments FILE   instruments YAML (default: the --config's instruments)\n"
             "  --out DIR            journal directory (default: <data-dir>/journals/replay);\n"
             "                       must not exist unless --force\n"
             "  --force              replace an existing DIR\n"
-            "  --durability MODE    none|interval|each (default interval)\n"
+            "  --durability MODE    none|interval|each (default: --config's journal\n"
+            "                       durability, else interval)\n"
             "  --bar SPAN           bar span, e.g. 1m, 5m, 1h (default 1m)\n"
             "  -h, --help           this help\n"
             "\n"
@@ -256,6 +257,7 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
     int force = 0;
     nx_journal_options_t jo;
     nx_journal_options_default(&jo);
+    int durability_flag = 0;
     static nx__replay_t r;
     memset(&r, 0, sizeof r);
     r.bar_ns = NX_NS_PER_MIN;
@@ -280,6 +282,7 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
                 fprintf(stderr, "nexus replay: --durability must be none, interval or each\n");
                 return NX_EXIT_USAGE;
             }
+            durability_flag = 1;
         } else if (strcmp(a, "--bar") == 0 && i + 1 < argc) {
             const char *s = argv[++i];
             if (nx_duration_parse(s, strlen(s), &r.bar_ns) < 0 || r.bar_ns <= 0) {
@@ -307,6 +310,20 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
             in->path = eq + 1;
         }
     }
+    /* A validated --config supplies what the flags do not. */
+    if (g->config) {
+        const nx_config_t *c = g->config;
+        if (!inst_path && c->instruments[0]) inst_path = c->instruments;
+        if (!durability_flag) {
+            jo.durability = c->journal.durability == NX_CONFIG_DURABILITY_NONE
+                                ? NX_JOURNAL_FSYNC_NONE
+                            : c->journal.durability == NX_CONFIG_DURABILITY_EACH
+                                ? NX_JOURNAL_FSYNC_EACH
+                                : NX_JOURNAL_FSYNC_INTERVAL;
+        }
+        jo.fsync_interval_ms = (uint32_t)(c->journal.interval_ns / NX_NS_PER_MS);
+        jo.segment_size = c->journal.segment_size;
+    }
     if (!inst_path || r.nin == 0) {
         nx__replay_usage(stderr);
         return NX_EXIT_USAGE;
@@ -327,7 +344,7 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
 
     char outbuf[4200], partial[4300], defdir[4096];
     if (!out) {
-        if (nx_config_data_dir(g->data_dir_flag, defdir, sizeof defdir) < 0) {
+        if (nx_cli_data_dir(g, defdir, sizeof defdir) < 0) {
             nx_instruments_free(reg);
             return nx_cli_fail("replay", NX_EINVAL);
         }
@@ -384,6 +401,10 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
     r.journal = j;
     nx_kernel_opts_t ko;
     nx_kernel_opts_default(&ko);
+    if (g->config) {
+        ko.max_timers = g->config->kernel.max_timers;
+        ko.max_topics = g->config->kernel.max_topics;
+    }
     ko.sink = nx__journal_sink;
     ko.sink_ctx = j;
     if ((rc = nx_kernel_new(&ko, &k)) < 0) goto fail;

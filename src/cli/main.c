@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "nexus/config.h"
 #include "nexus/core.h"
 
 static const nx_cli_cmd_t nx__cmds[] = {
@@ -42,12 +43,46 @@ int nx_cli_fail(const char *what, int rc) {
     return NX_EXIT_FAIL;
 }
 
+int nx_cli_data_dir(const nx_cli_global_t *g, char *out, size_t cap) {
+    const char *flag = g->data_dir_flag;
+    if ((!flag || !*flag) && g->config && g->config->data_dir[0]) flag = g->config->data_dir;
+    return nx_config_data_dir(flag, out, cap);
+}
+
+/* Validate --config before any command starts; apply its log settings. */
+static int nx__load_config(nx_cli_global_t *g, nx_config_t *cfg, int level_flag,
+                           int file_flag) {
+    nx_cfg_diags_t *d = NULL;
+    if (nx_cfg_diags_new(&d) < 0) {
+        fprintf(stderr, "nexus: out of memory\n");
+        return NX_EXIT_FAIL;
+    }
+    int rc = nx_config_load(g->config_path, d, cfg);
+    if (rc < 0) {
+        if (nx_cfg_diags_count(d)) nx_cfg_diags_print(d, stderr);
+        else fprintf(stderr, "nexus: %s: %s\n", g->config_path, nx_err_message());
+        fprintf(stderr, "nexus: invalid configuration; nothing was started\n");
+        nx_cfg_diags_free(d);
+        return NX_EXIT_USAGE;
+    }
+    nx_cfg_diags_free(d);
+    g->config = cfg;
+    if (!level_flag) nx_log_set_level((nx_log_level_t)cfg->log.level);
+    if (!file_flag && cfg->log.file[0] && nx_log_open_file(cfg->log.file) < 0) {
+        fprintf(stderr, "nexus: %s: log.file: %s\n", g->config_path, nx_err_message());
+        return NX_EXIT_USAGE;
+    }
+    return NX_EXIT_OK;
+}
+
 int nx_cli_is_help(const char *arg) {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
 int main(int argc, char **argv) {
-    nx_cli_global_t g = {NULL, NULL};
+    nx_cli_global_t g = {NULL, NULL, NULL};
+    static nx_config_t cfg;
+    int level_flag = 0, file_flag = 0;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
@@ -68,12 +103,14 @@ int main(int argc, char **argv) {
                 return NX_EXIT_USAGE;
             }
             nx_log_set_level(lvl);
+            level_flag = 1;
         } else if (strcmp(a, "--log-file") == 0 && i + 1 < argc) {
             int rc = nx_log_open_file(argv[++i]);
             if (rc < 0) {
                 fprintf(stderr, "nexus: %s\n", nx_err_message());
                 return NX_EXIT_USAGE;
             }
+            file_flag = 1;
         } else {
             fprintf(stderr, "nexus: unknown or incomplete option '%s' (see nexus --help)\n", a);
             return NX_EXIT_USAGE;
@@ -82,6 +119,10 @@ int main(int argc, char **argv) {
     if (i >= argc) {
         nx__usage(stderr);
         return NX_EXIT_USAGE;
+    }
+    if (g.config_path) {
+        int ec = nx__load_config(&g, &cfg, level_flag, file_flag);
+        if (ec != NX_EXIT_OK) return ec;
     }
     for (size_t k = 0; k < NX_ARRAY_LEN(nx__cmds); k++) {
         if (strcmp(argv[i], nx__cmds[k].name) == 0)

@@ -52,9 +52,40 @@ const nx_cfg_diag_t *nx_cfg_diags_find(const nx_cfg_diags_t *d, const char *need
     return NULL;
 }
 
+/* Reading order: by file, line, column; equal positions keep insertion order. */
+static int nx__diag_before(const nx_cfg_diag_t *a, const nx_cfg_diag_t *b) {
+    int fc = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+    if (fc) return fc < 0;
+    if (a->line != b->line) return a->line < b->line;
+    return a->col < b->col;
+}
+
 void nx_cfg_diags_print(const nx_cfg_diags_t *d, FILE *f) {
     if (!d) return;
-    for (size_t i = 0; i < d->n; i++) fprintf(f, "%s\n", d->v[i]->text);
+    /* At most a few hundred entries: a stable selection of the next in order,
+     * without allocating. */
+    size_t printed = 0;
+    const nx_cfg_diag_t *last = NULL;
+    size_t last_i = 0;
+    while (printed < d->n) {
+        const nx_cfg_diag_t *best = NULL;
+        size_t best_i = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            const nx_cfg_diag_t *c = d->v[i];
+            if (last && (nx__diag_before(c, last) ||
+                         (!nx__diag_before(last, c) && i <= last_i)))
+                continue; /* already printed */
+            if (!best || nx__diag_before(c, best)) {
+                best = c;
+                best_i = i;
+            }
+        }
+        if (!best) break;
+        fprintf(f, "%s\n", best->text);
+        last = best;
+        last_i = best_i;
+        printed++;
+    }
     if (d->dropped) fprintf(f, "... and %zu more problems\n", d->dropped);
 }
 
