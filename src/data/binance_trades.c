@@ -78,6 +78,8 @@ int nx_data_parse_binance_trade(const char *line, size_t len, uint8_t price_scal
             return NX_ERR(NX_ERANGE, "column time: out of range");
         r.ts = (int64_t)t * NX_NS_PER_MS;
     } else if (fl[4] <= 16) { /* microseconds */
+        if (t > (uint64_t)INT64_MAX / (uint64_t)NX_NS_PER_US)
+            return NX_ERR(NX_ERANGE, "column time: out of range");
         r.ts = (int64_t)t * NX_NS_PER_US;
     } else {
         return NX_ERR(NX_ERANGE, "column time: %zu digits (want ms or us)", fl[4]);

@@ -21,8 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char p[NX_DEC_STRLEN], q[NX_DEC_STRLEN], buf[256];
         nx_dec_format_raw(r.price, ps, p);
         nx_dec_format_raw(r.qty, qs, q);
-        int n = snprintf(buf, sizeof buf, "%llu,%s,%s,0,%lld,%s", (unsigned long long)r.id, p, q,
-                         (long long)(r.ts / 1000), r.buyer_maker ? "true" : "false");
+        /* The unit is told by the digit count: 13 (ms) or 16 (us), zero-padded. */
+        int ms = r.ts % 1000000 == 0;
+        int n = snprintf(buf, sizeof buf, ms ? "%llu,%s,%s,0,%013lld,%s" : "%llu,%s,%s,0,%016lld,%s",
+                         (unsigned long long)r.id, p, q,
+                         (long long)(ms ? r.ts / 1000000 : r.ts / 1000),
+                         r.buyer_maker ? "true" : "false");
         if (n > 0 && (size_t)n < sizeof buf) {
             if (nx_data_parse_binance_trade(buf, (size_t)n, ps, qs, &r2) != NX_OK) abort();
             if (r2.id != r.id || r2.price != r.price || r2.qty != r.qty ||

@@ -112,8 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     nx_alloc_stats(&base);
 
     nx_journal_seg_hdr_t h1, h2;
-    nx__seg_hdr_make(&h1, 0, 1);
-    nx__seg_hdr_make(&h2, 1, 1000);
+    nx__seg_hdr_make(&h1, 0, 1, 0);
+    nx__seg_hdr_make(&h2, 1, 1000, 0);
     char n1[NX_JOURNAL_SEG_NAME_MAX], n2[NX_JOURNAL_SEG_NAME_MAX];
     nx__seg_name(1, n1);
     nx__seg_name(1000, n2);
