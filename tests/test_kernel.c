@@ -494,7 +494,7 @@ static void a_failing_sink_stops_dispatch_so_nothing_runs_unrecorded(void **stat
 
 static int flood_handler(void *ctx, nx_kernel_t *k, const nx_event_hdr_t *ev) {
     int *rc_out = ctx;
-    nx_ev_timer_t t;
+    nx_ev_telemetry_t t;
     nx_event_init((nx_event_t *)(void *)&t, NX_EV_TELEMETRY);
     (void)ev;
     for (int i = 0; i < 100; i++) {
