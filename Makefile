@@ -37,7 +37,10 @@ asan:
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && NX_SANITIZED=1 ctest --output-on-failure -j$(JOBS)
 
-bench: build
+# One JSON line per figure on stdout; the build's own output only if it fails.
+bench:
+	@{ [ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS); \
+	   cmake --build $(BUILD) -j$(JOBS); } >$(BUILD).bench-build.log 2>&1 || { cat $(BUILD).bench-build.log; exit 1; }
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && "$$b"; done
 
 fuzz:

@@ -23,6 +23,8 @@ typedef struct nx__cfg_rep {
 void nx__cfg_rep_init(nx__cfg_rep_t *r, nx_cfg_diags_t *diags, const char *file);
 void nx__cfg_report(nx__cfg_rep_t *r, uint32_t line, uint32_t col, const char *path,
                     const char *fmt, ...) NX_PRINTF(5, 6);
+void nx__cfg_vreport(nx__cfg_rep_t *r, uint32_t line, uint32_t col, const char *path,
+                     const char *fmt, va_list ap) NX_PRINTF(5, 0);
 /* 0 if nothing was reported; the fatal code; else NX_ECONFIG with detail. */
 int nx__cfg_rep_finish(nx__cfg_rep_t *r);
 

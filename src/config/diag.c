@@ -170,11 +170,16 @@ void nx__cfg_rep_init(nx__cfg_rep_t *r, nx_cfg_diags_t *diags, const char *file)
 
 void nx__cfg_report(nx__cfg_rep_t *r, uint32_t line, uint32_t col, const char *path,
                     const char *fmt, ...) {
-    char msg[NX_ERR_DETAIL_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    nx__cfg_vreport(r, line, col, path, fmt, ap);
     va_end(ap);
+}
+
+void nx__cfg_vreport(nx__cfg_rep_t *r, uint32_t line, uint32_t col, const char *path,
+                     const char *fmt, va_list ap) {
+    char msg[NX_ERR_DETAIL_MAX];
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     if (n < 0) msg[0] = '\0';
     if (r->count++ == 0) {
         int fn = line ? snprintf(r->first, sizeof r->first, "%s:%u:%u: %s%s%s", r->file,

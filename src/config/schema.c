@@ -74,14 +74,11 @@ static void nx__path_pop(nx__v_t *v, size_t old) {
 static void nx__problem(nx__v_t *v, const nx_cfg_node_t *at, const char *fmt, ...)
     NX_PRINTF(3, 4);
 static void nx__problem(nx__v_t *v, const nx_cfg_node_t *at, const char *fmt, ...) {
-    char msg[NX_ERR_DETAIL_MAX];
     va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (n < 0) msg[0] = '\0';
     if (!at) at = v->anchor;
-    nx__cfg_report(&v->rep, at ? at->line : 1, at ? at->col : 1, v->path, "%s", msg);
+    va_start(ap, fmt);
+    nx__cfg_vreport(&v->rep, at ? at->line : 1, at ? at->col : 1, v->path, fmt, ap);
+    va_end(ap);
 }
 
 /* User text for a message: quoted, control bytes escaped, long text cut. */

@@ -125,13 +125,10 @@ static void nx__oom(nx__builder_t *b) {
 
 static void nx__fail_at(nx__builder_t *b, yaml_mark_t m, const char *fmt, ...) NX_PRINTF(3, 4);
 static void nx__fail_at(nx__builder_t *b, yaml_mark_t m, const char *fmt, ...) {
-    char msg[NX_ERR_DETAIL_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    nx__cfg_vreport(b->rep, nx__u32(m.line + 1), nx__u32(m.column + 1), "", fmt, ap);
     va_end(ap);
-    if (n < 0) msg[0] = '\0';
-    nx__cfg_report(b->rep, nx__u32(m.line + 1), nx__u32(m.column + 1), "", "%s", msg);
     b->stop = 1;
 }
 
