@@ -186,7 +186,10 @@ static int chain_on_signal(void *ctx, nx_kernel_t *k, const nx_event_hdr_t *ev) 
     return nx_kernel_emit(k, &oi.h, c->intent_topic);
 }
 
-static void run_chain(bytes_sink_t *sink, rec_t *all) {
+static void run_chain_sliced(bytes_sink_t *sink, rec_t *all, uint64_t slice);
+static void run_chain(bytes_sink_t *sink, rec_t *all) { run_chain_sliced(sink, all, 0); }
+
+static void run_chain_sliced(bytes_sink_t *sink, rec_t *all, uint64_t slice) {
     nx_kernel_t *k = new_kernel(bytes_sink, sink);
     uint32_t md, sig, intent;
     assert_int_equal(nx_kernel_topic(k, "md.trades.sim.BTCUSDT", &md), 0);
@@ -210,7 +213,18 @@ static void run_chain(bytes_sink_t *sink, rec_t *all) {
     uint32_t tt;
     assert_int_equal(nx_kernel_topic(k, "ops.heartbeat", &tt), 0);
     assert_int_equal(nx_kernel_timer_at(k, 1000, 100, tt, 7, NULL), 0);
-    assert_int_equal(nx_kernel_run(k, 0), 0);
+    if (slice) {
+        nx_kernel_stats_t st;
+        uint64_t before;
+        do {
+            nx_kernel_get_stats(k, &st);
+            before = st.source_events;
+            assert_int_equal(nx_kernel_run(k, slice), 0);
+            nx_kernel_get_stats(k, &st);
+        } while (st.source_events - before == slice);
+    } else {
+        assert_int_equal(nx_kernel_run(k, 0), 0);
+    }
     nx_kernel_free(k);
 }
 
@@ -224,6 +238,21 @@ static void two_runs_of_the_same_input_produce_byte_identical_journals(void **st
     assert_memory_equal(s1.buf, s2.buf, s1.len);
     free(s1.buf);
     free(s2.buf);
+}
+
+static void running_in_slices_gives_the_same_journal_as_one_run(void **state) {
+    (void)state;
+    bytes_sink_t whole = {0};
+    run_chain(&whole, NULL);
+    static const uint64_t slices[] = {1, 2, 3, 7, 100};
+    for (size_t i = 0; i < NX_ARRAY_LEN(slices); i++) {
+        bytes_sink_t s = {0};
+        run_chain_sliced(&s, NULL, slices[i]);
+        assert_int_equal(s.len, whole.len);
+        assert_memory_equal(s.buf, whole.buf, whole.len);
+        free(s.buf);
+    }
+    free(whole.buf);
 }
 
 static void emitted_events_carry_causation_and_trace_and_run_before_the_next_source_event(
@@ -726,6 +755,7 @@ static const struct CMUnitTest cases[] = {
     NX_CASE(equal_timestamps_from_several_sources_dispatch_in_source_order),
     NX_CASE(merge_of_random_sources_is_sorted_by_time_then_source),
     NX_CASE(two_runs_of_the_same_input_produce_byte_identical_journals),
+    NX_CASE(running_in_slices_gives_the_same_journal_as_one_run),
     NX_CASE(emitted_events_carry_causation_and_trace_and_run_before_the_next_source_event),
     NX_CASE(sink_sees_every_event_in_sequence_order_including_topic_definitions),
     NX_CASE(topic_patterns_match_segments_and_trailing_star_matches_the_rest),

@@ -9,6 +9,8 @@
 #ifndef NX_CLI_H
 #define NX_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define NX_EXIT_OK 0
@@ -42,6 +44,17 @@ int nx_cli_fail(const char *what, int rc);
  * $NEXUS_HOME, else ~/.nexus. 0 or a negative code (message set).
  */
 int nx_cli_data_dir(const nx_cli_global_t *g, char *out, size_t cap);
+/* Progress bar on stderr, only when stderr is a terminal. */
+typedef struct nx_cli_progress {
+    const char *label;
+    uint64_t total;
+    int enabled, drawn;
+    int64_t last_ns, start_ns;
+} nx_cli_progress_t;
+void nx_cli_progress_init(nx_cli_progress_t *p, const char *label, uint64_t total);
+void nx_cli_progress_update(nx_cli_progress_t *p, uint64_t done);
+void nx_cli_progress_done(nx_cli_progress_t *p);
+
 /* True if arg is -h or --help. */
 int nx_cli_is_help(const char *arg);
 

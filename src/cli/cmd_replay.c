@@ -451,11 +451,28 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
     }
     if ((rc = nx_kernel_emit(k, &sess.h, ops_topic)) < 0) goto fail;
 
+    /* Run in slices so a terminal gets a progress bar (input bytes consumed). */
+    uint64_t total_bytes = 0;
+    for (size_t i = 0; i < r.nin; i++) total_bytes += r.in[i].len;
+    nx_cli_progress_t prog;
+    nx_cli_progress_init(&prog, "replay", total_bytes);
     int64_t t0 = nx_mono_now();
-    rc = nx_kernel_run(k, 0);
+    nx_kernel_stats_t ks;
+    for (;;) {
+        uint64_t before = 0;
+        nx_kernel_get_stats(k, &ks);
+        before = ks.source_events;
+        rc = nx_kernel_run(k, 1u << 16);
+        if (rc < 0) break;
+        nx_kernel_get_stats(k, &ks);
+        uint64_t done = 0;
+        for (size_t i = 0; i < r.nin; i++) done += r.in[i].off;
+        nx_cli_progress_update(&prog, done);
+        if (ks.source_events - before < (1u << 16)) break; /* every source ended */
+    }
+    nx_cli_progress_done(&prog);
     double secs = (double)(nx_mono_now() - t0) / 1e9;
     if (rc < 0) goto fail;
-    nx_kernel_stats_t ks;
     nx_kernel_get_stats(k, &ks);
     rc = nx_journal_close(j);
     j = NULL;
