@@ -420,10 +420,13 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
     nx_ts_t first = INT64_MAX;
     for (size_t i = 0; i < r.nin; i++) {
         nx__input_t *in = &r.in[i];
-        char name[NX_TOPIC_NAME_MAX + 1];
-        snprintf(name, sizeof name, "md.trades.%s.%s", in->venue, in->symbol);
+        /* Longer than a topic allows is refused by nx_kernel_topic, never cut. */
+        char name[128];
+        int nn = snprintf(name, sizeof name, "md.trades.%s.%s", in->venue, in->symbol);
+        if (nn < 0 || (size_t)nn >= sizeof name) name[0] = '\0';
         if ((rc = nx_kernel_topic(k, name, &in->topic)) < 0) goto fail;
-        snprintf(name, sizeof name, "md.bars.%s.%s", in->venue, in->symbol);
+        nn = snprintf(name, sizeof name, "md.bars.%s.%s", in->venue, in->symbol);
+        if (nn < 0 || (size_t)nn >= sizeof name) name[0] = '\0';
         if ((rc = nx_kernel_topic(k, name, &in->bar_topic)) < 0) goto fail;
         nx_source_t src = {in->path, nx__src_next, in};
         if ((rc = nx_kernel_add_source(k, &src)) < 0) goto fail;
