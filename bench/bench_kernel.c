@@ -2,10 +2,16 @@
  * Kernel figures:
  *   kernel_dispatch   64-byte events/s from one source through three subscribers
  *   kernel_dispatch_4src  the same with four merged sources (heap merge path)
- *   allocs_per_event  heap allocations per event after warm-up (allocator counters)
+ *   kernel_journal_dispatch  the same through a journal sink (durability none)
+ *   allocs_per_event  heap allocations per event after warm-up (allocator counters),
+ *                     the worst of all runs above, journal included
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "nexus/journal.h"
 #include "nexus/kernel.h"
 #include "nx_bench.h"
 
@@ -47,9 +53,17 @@ static int sub2(void *ctx, nx_kernel_t *k, const nx_event_hdr_t *ev) {
 
 static cyc_src_t srcs[4];
 
-static double run_once(int nsrc, uint64_t n, double *allocs_per_event) {
+static int journal_sink(void *ctx, const nx_event_hdr_t *ev) { return nx_journal_append(ctx, ev); }
+
+static double run_once(int nsrc, uint64_t n, double *allocs_per_event, nx_journal_t *j) {
     nx_kernel_t *k;
-    if (nx_kernel_new(NULL, &k) < 0) return 0;
+    nx_kernel_opts_t o;
+    nx_kernel_opts_default(&o);
+    if (j) {
+        o.sink = journal_sink;
+        o.sink_ctx = j;
+    }
+    if (nx_kernel_new(&o, &k) < 0) return 0;
     uint32_t topic;
     nx_kernel_topic(k, "md.bench.sim.X", &topic);
     for (int s = 0; s < nsrc; s++) {
@@ -71,6 +85,7 @@ static double run_once(int nsrc, uint64_t n, double *allocs_per_event) {
     nx_alloc_stats(&a0);
     int64_t t0 = nx_mono_now();
     nx_kernel_run(k, 0);
+    if (j) nx_journal_flush(j); /* count the time to hand everything to the OS */
     double secs = nx_bench_secs(t0);
     nx_alloc_stats(&a1);
     nx_kernel_stats_t st;
@@ -83,18 +98,38 @@ static double run_once(int nsrc, uint64_t n, double *allocs_per_event) {
 }
 
 int main(void) {
-    double best = 0, best4 = 0, allocs = 0;
+    double best = 0, best4 = 0, bestj = 0, allocs = 0;
+    const char *tmp = getenv("TMPDIR");
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/nx-bench-kernel-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) return 1;
     for (int r = 0; r < nx_bench_reps(); r++) {
         double a;
-        double v = run_once(1, 20000000, &a);
+        double v = run_once(1, 20000000, &a, NULL);
         if (v > best) best = v;
         if (a > allocs) allocs = a;
-        v = run_once(4, 20000000, &a);
+        v = run_once(4, 20000000, &a, NULL);
         if (v > best4) best4 = v;
         if (a > allocs) allocs = a;
+        char jdir[600];
+        snprintf(jdir, sizeof jdir, "%s/j%d", dir, r);
+        nx_journal_options_t jo;
+        nx_journal_options_default(&jo);
+        jo.durability = NX_JOURNAL_FSYNC_NONE;
+        nx_journal_t *j;
+        if (nx_journal_open(jdir, &jo, &j) < 0) return 1;
+        v = run_once(1, 4000000, &a, j);
+        nx_journal_close(j);
+        if (v > bestj) bestj = v;
+        if (a > allocs) allocs = a;
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", jdir);
+        if (system(cmd) != 0) return 1;
     }
+    rmdir(dir);
     nx_bench_emit("kernel_dispatch", best, "events/s");
     nx_bench_emit("kernel_dispatch_4src", best4, "events/s");
+    nx_bench_emit("kernel_journal_dispatch", bestj, "events/s");
     nx_bench_emit("allocs_per_event", allocs, "allocs/event");
     return 0;
 }
