@@ -6,7 +6,7 @@ JOBS       ?= 2
 CMAKE_ARGS ?= $(if $(NX_CI),-DNX_WERROR=ON,)
 FUZZ_SECS  ?= 10
 
-.PHONY: all deps build run test test-only asan bench fuzz fuzz-long crash-long style clean
+.PHONY: all deps build run test test-only asan tsan bench fuzz fuzz-long crash-long style clean
 
 all: build
 
@@ -38,6 +38,12 @@ asan:
 	cd $(ASAN_BUILD) && NX_SANITIZED=1 ctest --output-on-failure -j$(JOBS)
 
 # One JSON line per figure on stdout; the build's own output only if it fails.
+# ThreadSanitizer on the threaded parts: rings and the real-clock kernel, the journal writer.
+tsan:
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DNX_TSAN=ON -DNX_BENCH=OFF $(CMAKE_ARGS)
+	cmake --build build-tsan -j$(JOBS) --target test_kernel test_journal
+	cd build-tsan && ./test_kernel && ./test_journal
+
 bench:
 	@{ [ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS); \
 	   cmake --build $(BUILD) -j$(JOBS); } >$(BUILD).bench-build.log 2>&1 || { cat $(BUILD).bench-build.log; exit 1; }
@@ -59,4 +65,4 @@ style:
 	./scripts/style-check.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-tsan build-clang
