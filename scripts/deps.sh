@@ -4,7 +4,8 @@
 # Uses apt-get as root, or through sudo when not root.
 set -eu
 
-PKGS="build-essential cmake pkg-config git libyaml-dev libcmocka-dev clang-14 libclang-rt-14-dev"
+PKGS="build-essential cmake pkg-config git libyaml-dev libcmocka-dev clang-14 libclang-rt-14-dev
+      libzstd-dev libsqlite3-dev zlib1g-dev libzip-dev libjsmn-dev"
 
 missing=""
 for p in $PKGS; do

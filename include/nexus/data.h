@@ -26,6 +26,35 @@
 extern "C" {
 #endif
 
+/*
+ * Kinds of stored market data. Each kind is stored as one event type; the
+ * store partitions by venue / symbol / kind / month (UTC).
+ *
+ *   kind        event            notes
+ *   trades      NX_EV_TRADE      one per venue trade; trade_id = venue id
+ *   aggtrades   NX_EV_TRADE      Binance aggregated trades; trade_id = agg id
+ *   quotes      NX_EV_QUOTE      best bid/offer (Binance bookTicker)
+ *   depth       NX_EV_BOOK_DELTA L2 snapshots (CLEAR + SET..., flagged) and diffs
+ *   bars        NX_EV_BAR        one timeframe per partition ("bars_1m", "bars_1h")
+ *   funding     NX_EV_FUNDING    perpetual funding rates
+ */
+typedef enum nx_data_kind {
+    NX_KIND_NONE = 0,
+    NX_KIND_TRADES = 1,
+    NX_KIND_AGGTRADES = 2,
+    NX_KIND_QUOTES = 3,
+    NX_KIND_DEPTH = 4,
+    NX_KIND_BARS = 5,
+    NX_KIND_FUNDING = 6
+} nx_data_kind_t;
+
+/* The event type a kind stores. */
+NX_API uint16_t nx_data_kind_event(nx_data_kind_t kind);
+/* "trades", "aggtrades", ...; NULL for unknown. */
+NX_API const char *nx_data_kind_name(nx_data_kind_t kind);
+/* Parse a kind name; "bars_1m" gives NX_KIND_BARS and *tf_ns = 60 s (tf_ns may be NULL). */
+NX_API int nx_data_kind_parse(const char *name, nx_data_kind_t *out, int64_t *tf_ns);
+
 typedef struct nx_trade_row {
     uint64_t id;
     int64_t price;   /* mantissa at the requested price scale */
