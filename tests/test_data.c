@@ -1,72 +1,401 @@
-/* Binance trade rows: columns, units, exactness, and the regressions fuzzing found. */
+/* Importers and validation: formats, units, exactness, rules, quarantine, and
+ * the regressions fuzzing found. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nexus/data.h"
 #include "nx_test.h"
 
-static int parse(const char *s, nx_trade_row_t *r) {
-    return nx_data_parse_binance_trade(s, strlen(s), 2, 8, r);
+typedef struct {
+    nx_event_t ev[64];
+    size_t n;
+} sink_t;
+
+static int sink(void *ctx, const nx_event_hdr_t *ev) {
+    sink_t *s = ctx;
+    if (s->n < 64) memcpy(&s->ev[s->n], ev, ev->size);
+    s->n++;
+    return NX_OK;
 }
 
-static void a_row_parses_exactly_with_ms_or_us_timestamps(void **state) {
-    (void)state;
-    nx_trade_row_t r;
-    assert_int_equal(parse("3735683259,61837.63000000,0.02000000,1236.7526,1723161255342,true,true",
-                           &r), 0);
-    assert_int_equal(r.id, 3735683259u);
-    assert_int_equal(r.price, 6183763);
-    assert_int_equal(r.qty, 2000000);
-    assert_int_equal(r.ts, 1723161255342000000LL);
-    assert_int_equal(r.buyer_maker, 1);
-    assert_int_equal(parse("1,2.5,1,2.5,1723161255342123,false\r", &r), 0);
-    assert_int_equal(r.ts, 1723161255342123000LL);
-    assert_int_equal(r.buyer_maker, 0);
-    nx_ev_trade_t ev;
-    nx_data_trade_event(&r, 4, 9, 2, 8, &ev);
-    assert_int_equal(ev.h.type, NX_EV_TRADE);
-    assert_int_equal(ev.h.ts_recv, r.ts);
-    assert_int_equal(ev.aggressor, NX_SIDE_BUY); /* buyer was taker */
-    assert_int_equal(ev.instrument, 4);
-    assert_int_equal(ev.h.topic, 9);
+static nx_importer_t *mk(nx_import_format_t f, nx_data_kind_t k, uint8_t ps, uint8_t qs,
+                         int64_t bar_ns) {
+    nx_import_opts_t o;
+    nx_import_opts_default(&o);
+    o.format = f;
+    o.kind = k;
+    o.price_scale = ps;
+    o.qty_scale = qs;
+    o.bar_ns = bar_ns;
+    o.instrument = 4;
+    o.topic = 9;
+    nx_importer_t *im;
+    assert_int_equal(nx_importer_new(&o, &im), 0);
+    return im;
 }
 
-static void headers_are_recognised_and_bad_columns_are_named(void **state) {
+static int line(nx_importer_t *im, const char *s, sink_t *out) {
+    return nx_importer_line(im, s, strlen(s), sink, out);
+}
+
+static void binance_trade_rows_parse_exactly_with_ms_or_us_timestamps(void **state) {
     (void)state;
-    nx_trade_row_t r;
-    assert_int_equal(parse("id,price,qty,quote_qty,time,is_buyer_maker,is_best_match", &r),
-                     NX_ENOTFOUND);
-    assert_int_equal(parse("1,2.5,1,2.5", &r), NX_EPARSE);
+    nx_importer_t *im = mk(NX_FMT_BINANCE_TRADES, NX_KIND_TRADES, 2, 8, 0);
+    sink_t s = {0};
+    assert_int_equal(line(im, "id,price,qty,quote_qty,time,is_buyer_maker,is_best_match", &s), NX_ENOTFOUND);
+    assert_int_equal(line(im, "3735683259,61837.63000000,0.02000000,1236.7526,1723161255342,true,true", &s), 0);
+    assert_int_equal(line(im, "1,2.5,1,2.5,1723161255342123,false\r", &s), 0);
+    assert_int_equal(s.n, 2);
+    nx_ev_trade_t *t = &s.ev[0].trade;
+    assert_int_equal(t->trade_id, 3735683259u);
+    assert_int_equal(t->price, 6183763);
+    assert_int_equal(t->qty, 2000000);
+    assert_int_equal(t->h.ts_recv, 1723161255342000000LL);
+    assert_int_equal(t->aggressor, NX_SIDE_SELL); /* buyer was maker: the seller took */
+    assert_int_equal(t->instrument, 4);
+    assert_int_equal(t->h.topic, 9);
+    assert_int_equal(s.ev[1].trade.h.ts_recv, 1723161255342123000LL);
+    assert_int_equal(s.ev[1].trade.aggressor, NX_SIDE_BUY);
+    nx_importer_free(im);
+}
+
+static void bad_columns_are_named_and_nothing_is_emitted(void **state) {
+    (void)state;
+    nx_importer_t *im = mk(NX_FMT_BINANCE_TRADES, NX_KIND_TRADES, 2, 8, 0);
+    sink_t s = {0};
+    assert_int_equal(line(im, "1,2.5,1,2.5", &s), NX_EPARSE);
     assert_non_null(strstr(nx_err_message(), "columns"));
-    assert_int_equal(parse("x,2.5,1,2.5,1723161255342,true", &r), NX_EPARSE);
+    assert_int_equal(line(im, "x,2.5,1,2.5,1723161255342,true", &s), NX_EPARSE);
     assert_non_null(strstr(nx_err_message(), "column id"));
-    assert_int_equal(parse("1,2.5x,1,2.5,1723161255342,true", &r), NX_EPARSE);
+    assert_int_equal(line(im, "1,2.5x,1,2.5,1723161255342,true", &s), NX_EPARSE);
     assert_non_null(strstr(nx_err_message(), "column price"));
-    assert_int_equal(parse("1,2.555,1,2.5,1723161255342,true", &r), NX_EINEXACT); /* off scale */
-    assert_int_equal(parse("1,0,1,2.5,1723161255342,true", &r), NX_ERANGE);
-    assert_int_equal(parse("1,2.5,-1,2.5,1723161255342,true", &r), NX_ERANGE);
-    assert_non_null(strstr(nx_err_message(), "column qty"));
-    assert_int_equal(parse("1,2.5,1,2.5,17231612553421234,true", &r), NX_ERANGE);
-    assert_int_equal(parse("1,2.5,1,2.5,1723161255342,maybe", &r), NX_EPARSE);
+    assert_int_equal(line(im, "1,2.555,1,2.5,1723161255342,true", &s), NX_EINEXACT); /* off scale */
+    assert_int_equal(line(im, "1,2.5,1,2.5,1723161255342,maybe", &s), NX_EPARSE);
     assert_non_null(strstr(nx_err_message(), "is_buyer_maker"));
+    /* found by fuzz_binance_trade: 16-digit microseconds beyond 2262 */
+    assert_int_equal(line(im, "1,2.5,1,2.5,9723161255342123,false", &s), NX_ERANGE);
+    assert_int_equal(line(im, "1,2.5,1,2.5,9999999999999,false", &s), NX_ERANGE); /* 2286 */
+    assert_int_equal(s.n, 0);
+    assert_int_equal(line(im, "1,2.5,1,2.5,9223372036854,false", &s), 0); /* 2262-04-11 fits */
+    assert_int_equal(line(im, "1,2.5,1,2.5,1723,false", &s), 0);           /* short ms stays ms */
+    assert_int_equal(s.ev[1].trade.h.ts_recv, 1723000000LL);
+    nx_importer_free(im);
 }
 
-static void timestamps_that_would_overflow_int64_ns_are_rejected(void **state) {
+static void aggtrades_and_klines_follow_binance_public_data_layouts(void **state) {
     (void)state;
-    nx_trade_row_t r;
-    /* found by fuzz_binance_trade: 16-digit microseconds beyond 2262 */
-    assert_int_equal(parse("1,2.5,1,2.5,9723161255342123,false", &r), NX_ERANGE);
-    assert_int_equal(parse("1,2.5,1,2.5,9999999999999,false", &r), NX_ERANGE); /* 2286 */
-    assert_int_equal(parse("1,2.5,1,2.5,9223372036854,false", &r), 0); /* 2262-04-11: fits */
-    assert_int_equal(r.ts, 9223372036854000000LL);
-    /* short ms values are milliseconds, whatever their length */
-    assert_int_equal(parse("1,2.5,1,2.5,1723,false", &r), 0);
-    assert_int_equal(r.ts, 1723000000LL);
+    nx_importer_t *im = mk(NX_FMT_BINANCE_AGGTRADES, NX_KIND_AGGTRADES, 2, 8, 0);
+    sink_t s = {0};
+    assert_int_equal(line(im, "26129,0.01633102,4.70443515,27781,27781,1498793709153,true,true", &s), NX_EINEXACT);
+    nx_importer_free(im);
+    im = mk(NX_FMT_BINANCE_AGGTRADES, NX_KIND_AGGTRADES, 8, 8, 0);
+    assert_int_equal(line(im, "26129,0.01633102,4.70443515,27781,27781,1498793709153,true,true", &s), 0);
+    assert_int_equal(s.ev[0].trade.trade_id, 26129);
+    assert_int_equal(line(im, "26130,0.01633102,4.7,27783,27782,1498793709153,true", &s), NX_EPARSE);
+    nx_importer_free(im);
+    im = mk(NX_FMT_BINANCE_KLINES, NX_KIND_BARS, 8, 8, NX_NS_PER_MIN);
+    s.n = 0;
+    assert_int_equal(line(im, "1637971200000,0.00002853,0.00002854,0.00002851,0.00002854,36304.20000000,1637971259999,1.03547608,79,19523.00000000,0.55694227,0", &s), 0);
+    nx_ev_bar_t *b = &s.ev[0].bar;
+    assert_int_equal(b->h.ts_venue, 1637971200000LL * NX_NS_PER_MS);
+    assert_int_equal(b->h.ts_recv, 1637971260000LL * NX_NS_PER_MS); /* published at close */
+    assert_int_equal(b->open, 2853);
+    assert_int_equal(b->volume, 3630420000000LL);
+    assert_int_equal(b->trades, 79);
+    assert_int_equal(b->interval_ns, NX_NS_PER_MIN);
+    /* a 5-minute row under a 1-minute kind is refused */
+    assert_int_equal(line(im, "1637971200000,1,1,1,1,1,1637971499999,1,1,1,1,0", &s), NX_EPARSE);
+    nx_importer_free(im);
+}
+
+static void kraken_and_generic_csv_rows(void **state) {
+    (void)state;
+    sink_t s = {0};
+    nx_importer_t *im = mk(NX_FMT_KRAKEN_TRADES, NX_KIND_TRADES, 6, 8, 0);
+    assert_int_equal(line(im, "1672531436,90.540000,1.10448420", &s), 0);
+    assert_int_equal(s.ev[0].trade.h.ts_recv, 1672531436LL * NX_NS_PER_SEC);
+    assert_int_equal(s.ev[0].trade.price, 90540000);
+    assert_int_equal(s.ev[0].trade.trade_id, 0);
+    nx_importer_free(im);
+
+    nx_import_opts_t o;
+    nx_import_opts_default(&o);
+    o.format = NX_FMT_CSV;
+    o.kind = NX_KIND_TRADES;
+    o.price_scale = 2;
+    o.qty_scale = 3;
+    assert_int_equal(nx_csv_map_parse("ts=1,price=2,qty=3,side=0", &o.csv), 0);
+    o.csv.ts_format = NX_TS_ISO;
+    assert_int_equal(nx_importer_new(&o, &im), 0);
+    s.n = 0;
+    assert_int_equal(line(im, "side,time,price,amount", &s), NX_ENOTFOUND);
+    assert_int_equal(line(im, "buy,2024-08-08 23:54:15.342,61837.63,0.02", &s), 0);
+    assert_int_equal(s.ev[0].trade.h.ts_recv, 1723161255342000000LL);
+    assert_int_equal(s.ev[0].trade.aggressor, NX_SIDE_BUY);
+    assert_int_equal(s.ev[0].trade.qty, 20);
+    assert_int_equal(line(im, "hold,2024-08-08 23:54:15.342,61837.63,0.02", &s), NX_EPARSE);
+    nx_importer_free(im);
+    nx_csv_map_t m = {0};
+    assert_int_equal(nx_csv_map_parse("price=1", &m), NX_EPARSE);     /* ts required */
+    assert_int_equal(nx_csv_map_parse("ts=0,pirce=1", &m), NX_EPARSE);
+    assert_int_equal(nx_csv_map_parse("ts=x", &m), NX_EPARSE);
+    /* timestamps: digits decide the unit in auto mode */
+    nx_ts_t ts;
+    assert_int_equal(nx_ts_field_parse("1723161255", 10, NX_TS_AUTO, &ts), 0);
+    assert_int_equal(ts, 1723161255LL * NX_NS_PER_SEC);
+    assert_int_equal(nx_ts_field_parse("1723161255342", 13, NX_TS_AUTO, &ts), 0);
+    assert_int_equal(ts, 1723161255342LL * NX_NS_PER_MS);
+    assert_int_equal(nx_ts_field_parse("1723161255.5", 12, NX_TS_AUTO, &ts), 0);
+    assert_int_equal(ts, 1723161255500000000LL);
+    assert_int_equal(nx_ts_field_parse("2024-08-08T23:54:15Z", 20, NX_TS_AUTO, &ts), 0);
+}
+
+static void lean_ticks_use_the_session_date_and_new_york_time(void **state) {
+    (void)state;
+    sink_t s = {0};
+    nx_importer_t *im = mk(NX_FMT_LEAN_TRADE_TICKS, NX_KIND_TRADES, 2, 0, 0);
+    assert_int_equal(line(im, "14400464,1674100,100,P,20002000,0", &s), NX_EINVAL); /* no date yet */
+    nx_importer_begin_file(im, "data/20131007_spy_Trade_Tick.csv");
+    assert_int_equal(line(im, "14400464,1674100,100,P,20002000,0", &s), 0);
+    /* 2013-10-07 04:00:00.464 EDT = 08:00:00.464 UTC; 167.41 */
+    nx_ev_trade_t *t = &s.ev[0].trade;
+    assert_int_equal(t->h.ts_recv, 1381132800464LL * NX_NS_PER_MS);
+    assert_int_equal(t->price, 16741);
+    assert_int_equal(t->qty, 100);
+    nx_importer_free(im);
+    /* in winter New York is UTC-5 */
+    im = mk(NX_FMT_LEAN_TRADE_TICKS, NX_KIND_TRADES, 2, 0, 0);
+    nx_importer_begin_file(im, "20131220_trade.zip");
+    s.n = 0;
+    assert_int_equal(line(im, "34200000,1674100,100,P,0,0", &s), 0); /* 09:30 EST = 14:30 UTC */
+    assert_int_equal(s.ev[0].trade.h.ts_recv, 1387549800000LL * NX_NS_PER_MS);
+    nx_importer_free(im);
+    /* quotes: one side per row; the other side is carried */
+    im = mk(NX_FMT_LEAN_QUOTE_TICKS, NX_KIND_QUOTES, 2, 0, 0);
+    nx_importer_begin_file(im, "20131007_aig_Quote_Tick.csv");
+    s.n = 0;
+    assert_int_equal(line(im, "14400152,0,0,494100,300,Q,1,0", &s), 0);
+    assert_int_equal(line(im, "14400547,491800,300,0,0,P,1,0", &s), 0);
+    assert_int_equal(s.ev[1].quote.bid_price, 4918);
+    assert_int_equal(s.ev[1].quote.ask_price, 4941);
+    assert_int_equal(s.ev[1].quote.ask_qty, 300);
+    nx_importer_free(im);
+}
+
+static void freqtrade_json_is_read_in_any_chunking(void **state) {
+    (void)state;
+    const char *doc = "[[1509836520000, 0.00162008, 0.00162008, 0.00162008, 0.00162008, 108.14853839],"
+                      " [1509836580000, 0.00161, 0.00161, 0.00161, 0.00161, 82.390199]]";
+    for (size_t chunk = 1; chunk <= strlen(doc); chunk = chunk * 3 + 1) {
+        nx_importer_t *im = mk(NX_FMT_FREQTRADE_CANDLES, NX_KIND_BARS, 8, 8, NX_NS_PER_MIN);
+        nx_importer_begin_file(im, "x.json");
+        sink_t s = {0};
+        for (size_t off = 0; off < strlen(doc); off += chunk) {
+            size_t n = strlen(doc) - off < chunk ? strlen(doc) - off : chunk;
+            assert_int_equal(nx_importer_bytes(im, doc + off, n, sink, &s), 0);
+        }
+        assert_int_equal(nx_importer_end(im), 0);
+        assert_int_equal(s.n, 2);
+        assert_int_equal(s.ev[1].bar.open, 161000);
+        assert_int_equal(s.ev[1].bar.volume, 8239019900);
+        nx_importer_free(im);
+    }
+    nx_importer_t *im = mk(NX_FMT_FREQTRADE_TRADES, NX_KIND_AGGTRADES, 8, 1, 0);
+    nx_importer_begin_file(im, "t.json");
+    sink_t s = {0};
+    const char *t = "[[1570752011620,\"13519807\",null,\"sell\",0.00141342,23.0,0.03250866]";
+    assert_int_equal(nx_importer_bytes(im, t, strlen(t), sink, &s), 0);
+    assert_int_equal(nx_importer_end(im), NX_EPARSE); /* truncated */
+    assert_int_equal(s.ev[0].trade.trade_id, 13519807);
+    assert_int_equal(s.ev[0].trade.aggressor, NX_SIDE_SELL);
+    assert_int_equal(s.ev[0].trade.qty, 230);
+    nx_importer_free(im);
+}
+
+/* ---- validation -------------------------------------------------------- */
+
+typedef struct {
+    int rules[64];
+    int rejected[64];
+    size_t n;
+} qlog_t;
+
+static int qsink(void *ctx, nx_rule_t rule, int rejected, const nx_event_hdr_t *ev,
+                 const char *detail) {
+    (void)ev;
+    (void)detail;
+    qlog_t *q = ctx;
+    q->rules[q->n] = (int)rule;
+    q->rejected[q->n] = rejected;
+    q->n++;
+    return 0;
+}
+
+static void trade(nx_event_t *e, int64_t ts, int64_t px, int64_t qty, uint64_t id) {
+    nx_event_init(e, NX_EV_TRADE);
+    e->h.ts_recv = e->h.ts_venue = ts;
+    e->trade.price = px;
+    e->trade.qty = qty;
+    e->trade.trade_id = id;
+}
+
+static void each_validation_rule_rejects_or_flags_crafted_rows(void **state) {
+    (void)state;
+    nx_validate_opts_t o;
+    nx_validate_opts_default(&o);
+    o.max_gap_ns = 60 * NX_NS_PER_SEC;
+    sink_t out = {0};
+    qlog_t q = {0};
+    nx_validator_t *v;
+    assert_int_equal(nx_validator_new(&o, sink, &out, qsink, &q, &v), 0);
+    nx_event_t e;
+    trade(&e, 1000, 100, 1, 1);
+    assert_int_equal(nx_validator_push(v, &e.h), 0); /* ok */
+    trade(&e, 2000, 0, 1, 2);
+    assert_int_equal(nx_validator_push(v, &e.h), 0); /* non-positive price */
+    trade(&e, 2000, 100, -1, 3);
+    assert_int_equal(nx_validator_push(v, &e.h), 0); /* non-positive qty */
+    trade(&e, 500, 100, 1, 4);
+    assert_int_equal(nx_validator_push(v, &e.h), 0); /* backwards */
+    trade(&e, 3000, 101, 1, 1);
+    assert_int_equal(nx_validator_push(v, &e.h), 0); /* duplicate id */
+    trade(&e, 4000, 151, 1, 5);
+    assert_int_equal(nx_validator_push(v, &e.h), 0); /* +51%: jump */
+    trade(&e, 4000, 149, 1, 6);
+    assert_int_equal(nx_validator_push(v, &e.h), 0); /* +49%: ok */
+    trade(&e, 4000 + 61 * NX_NS_PER_SEC, 150, 1, 7);
+    assert_int_equal(nx_validator_push(v, &e.h), 0); /* gap: flagged, passed */
+    nx_event_init(&e, NX_EV_QUOTE);
+    e.h.ts_recv = 5000 + 61 * NX_NS_PER_SEC;
+    e.quote.bid_price = 150, e.quote.ask_price = 150;
+    assert_int_equal(nx_validator_push(v, &e.h), 0); /* crossed */
+    assert_int_equal(nx_validator_flush(v), 0);
+    static const int want_rules[] = {NX_RULE_NONPOSITIVE, NX_RULE_NONPOSITIVE, NX_RULE_BACKWARDS,
+                                     NX_RULE_DUPLICATE,   NX_RULE_JUMP,        NX_RULE_GAP,
+                                     NX_RULE_CROSSED};
+    static const int want_rej[] = {1, 1, 1, 1, 1, 0, 1};
+    assert_int_equal(q.n, NX_ARRAY_LEN(want_rules));
+    for (size_t i = 0; i < q.n; i++) {
+        assert_int_equal(q.rules[i], want_rules[i]);
+        assert_int_equal(q.rejected[i], want_rej[i]);
+    }
+    assert_int_equal(out.n, 3); /* ids 1, 6, 7 */
+    nx_validate_stats_t st;
+    nx_validator_stats(v, &st);
+    assert_int_equal(st.in, 9);
+    assert_int_equal(st.passed, 3);
+    assert_int_equal(st.rejected, 6);
+    assert_int_equal(st.flagged, 1);
+    assert_int_equal(st.by_rule[NX_RULE_NONPOSITIVE], 2);
+    assert_string_equal(nx_rule_name(NX_RULE_DUPLICATE), "duplicate_id");
+    nx_validator_free(v);
+}
+
+static void a_sort_window_reorders_late_rows_and_rejects_older_ones(void **state) {
+    (void)state;
+    nx_validate_opts_t o;
+    nx_validate_opts_default(&o);
+    o.sort_window_ns = 100;
+    sink_t out = {0};
+    qlog_t q = {0};
+    nx_validator_t *v;
+    assert_int_equal(nx_validator_new(&o, sink, &out, qsink, &q, &v), 0);
+    static const int64_t ts[] = {1000, 1050, 1020, 1200, 1090, 1100, 1301};
+    nx_event_t e;
+    for (size_t i = 0; i < NX_ARRAY_LEN(ts); i++) {
+        trade(&e, ts[i], 100, 1, i + 1);
+        assert_int_equal(nx_validator_push(v, &e.h), 0);
+    }
+    assert_int_equal(nx_validator_flush(v), 0);
+    /* 1090 arrived after 1200: 110 ns late, beyond the window: rejected */
+    assert_int_equal(q.n, 1);
+    assert_int_equal(q.rules[0], NX_RULE_BACKWARDS);
+    static const int64_t want[] = {1000, 1020, 1050, 1100, 1200, 1301};
+    assert_int_equal(out.n, NX_ARRAY_LEN(want));
+    for (size_t i = 0; i < out.n; i++) assert_int_equal(out.ev[i].h.ts_recv, want[i]);
+    nx_validator_free(v);
+}
+
+static void the_duplicate_window_forgets_old_ids_and_remembers_recent_ones(void **state) {
+    (void)state;
+    sink_t out = {0};
+    qlog_t q = {0};
+    nx_validator_t *v;
+    nx_validate_opts_t o;
+    nx_validate_opts_default(&o);
+    o.max_jump_bp = 0;
+    assert_int_equal(nx_validator_new(&o, sink, &out, qsink, &q, &v), 0);
+    nx_event_t e;
+    for (uint64_t id = 1; id <= 20000; id++) {
+        trade(&e, (int64_t)id, 100, 1, id * 7919 % 100003 + 1); /* scattered ids */
+        assert_int_equal(nx_validator_push(v, &e.h), 0);
+    }
+    assert_int_equal(q.n, 0);
+    trade(&e, 30000, 100, 1, 20000ull * 7919 % 100003 + 1); /* the newest id again */
+    assert_int_equal(nx_validator_push(v, &e.h), 0);
+    assert_int_equal(q.n, 1);
+    nx_validator_free(v);
+}
+
+static void the_line_reader_reads_plain_gzip_and_zip_alike(void **state) {
+    (void)state;
+    char *dir = nx_test_tmpdir("lines");
+    char p[600], cmd[1400];
+    snprintf(p, sizeof p, "%s/a.csv", dir);
+    nx_test_write_file(p, "l1\r\nl2\n\nl4", 10);
+    snprintf(cmd, sizeof cmd, "cd %s && gzip -k a.csv && cp a.csv b.csv && zip -q c.zip a.csv b.csv", dir);
+    int have_zip = nx_test_system("command -v zip >/dev/null") == 0;
+    if (!have_zip) snprintf(cmd, sizeof cmd, "cd %s && gzip -k a.csv", dir);
+    assert_int_equal(nx_test_system("%s", cmd), 0);
+    const char *names[] = {"a.csv", "a.csv.gz", "c.zip"};
+    for (int f = 0; f < (have_zip ? 3 : 2); f++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[f]);
+        nx_line_reader_t *r;
+        assert_int_equal(nx_line_reader_open(p, &r), 0);
+        const char *l;
+        size_t n;
+        int lines = 0;
+        static const char *want[] = {"l1", "l2", "", "l4"};
+        while (nx_line_reader_next(r, &l, &n) == 0) {
+            assert_int_equal(n, strlen(want[lines % 4]));
+            assert_memory_equal(l, want[lines % 4], n);
+            lines++;
+        }
+        assert_int_equal(lines, f == 2 ? 8 : 4); /* the zip holds two files */
+        if (f == 2) assert_string_equal(nx_line_reader_entry(r), "b.csv");
+        nx_line_reader_close(r);
+    }
+    /* a truncated gzip is an error naming the file, not a silent short read */
+    snprintf(cmd, sizeof cmd, "cd %s && head -c 20 a.csv.gz > t.csv.gz", dir);
+    assert_int_equal(nx_test_system("%s", cmd), 0);
+    snprintf(p, sizeof p, "%s/t.csv.gz", dir);
+    nx_line_reader_t *r;
+    assert_int_equal(nx_line_reader_open(p, &r), 0);
+    const char *l;
+    size_t n;
+    int rc;
+    while ((rc = nx_line_reader_next(r, &l, &n)) == 0) {
+    }
+    assert_int_equal(rc, NX_ECORRUPT);
+    assert_non_null(strstr(nx_err_message(), "t.csv.gz"));
+    nx_line_reader_close(r);
+    snprintf(p, sizeof p, "%s/missing.csv", dir);
+    assert_int_equal(nx_line_reader_open(p, &r), NX_EIO);
+    nx_test_rmdir(dir);
 }
 
 static const struct CMUnitTest cases[] = {
-    NX_CASE(a_row_parses_exactly_with_ms_or_us_timestamps),
-    NX_CASE(headers_are_recognised_and_bad_columns_are_named),
-    NX_CASE(timestamps_that_would_overflow_int64_ns_are_rejected),
+    NX_CASE(binance_trade_rows_parse_exactly_with_ms_or_us_timestamps),
+    NX_CASE(bad_columns_are_named_and_nothing_is_emitted),
+    NX_CASE(aggtrades_and_klines_follow_binance_public_data_layouts),
+    NX_CASE(kraken_and_generic_csv_rows),
+    NX_CASE(lean_ticks_use_the_session_date_and_new_york_time),
+    NX_CASE(freqtrade_json_is_read_in_any_chunking),
+    NX_CASE(each_validation_rule_rejects_or_flags_crafted_rows),
+    NX_CASE(a_sort_window_reorders_late_rows_and_rejects_older_ones),
+    NX_CASE(the_duplicate_window_forgets_old_ids_and_remembers_recent_ones),
+    NX_CASE(the_line_reader_reads_plain_gzip_and_zip_alike),
 };
 
 NX_TEST_MAIN(cases)

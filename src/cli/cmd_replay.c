@@ -37,6 +37,8 @@ typedef struct {
     uint64_t line;
     /* instrument */
     const nx_instrument_t *inst;
+    nx_importer_t *imp;
+    int got;
     uint8_t pscale, qscale;
     uint32_t topic, bar_topic;
     nx_ev_trade_t ev;
@@ -86,6 +88,14 @@ static void nx__replay_usage(FILE *f) {
             "    binance:BTCUSDT=examples/data/binance_spot_BTCUSDT_trades_2024-08-08.csv\n");
 }
 
+static int nx__capture(void *ctx, const nx_event_hdr_t *ev) {
+    nx__input_t *in = ctx;
+    memcpy(&in->ev, ev, sizeof in->ev);
+    in->ev.h.topic = in->topic; /* interned after the importer was made */
+    in->got = 1;
+    return NX_OK;
+}
+
 /* Source: the next trade row of one mapped file. Parse errors fail the run
  * with file:line; nothing is skipped silently. */
 static int nx__src_next(void *ctx, nx_event_hdr_t **out) {
@@ -98,14 +108,13 @@ static int nx__src_next(void *ctx, nx_event_hdr_t **out) {
         in->off += ll + (nl ? 1 : 0);
         in->line++;
         if (ll == 0 || (ll == 1 && s[0] == '\r')) continue;
-        nx_trade_row_t row;
-        int rc = nx_data_parse_binance_trade(s, ll, in->pscale, in->qscale, &row);
-        if (rc == NX_ENOTFOUND && in->line == 1) continue; /* header */
-        if (rc < 0) {
-            if (rc == NX_ENOTFOUND) rc = NX_ERR(NX_EPARSE, "header line not at the top");
-            return NX_ERR_APPEND(rc, "%s:%llu", in->path, (unsigned long long)in->line);
-        }
-        nx_data_trade_event(&row, in->inst->id, in->topic, in->pscale, in->qscale, &in->ev);
+        in->got = 0;
+        int rc = nx_importer_line(in->imp, s, ll, nx__capture, in);
+        if (rc == NX_ENOTFOUND) continue; /* header */
+        if (rc < 0) return NX_ERR_APPEND(rc, "%s:%llu", in->path, (unsigned long long)in->line);
+        if (in->ev.price <= 0 || in->ev.qty <= 0)
+            return NX_ERR(NX_ERANGE, "%s:%llu: price and qty must be positive", in->path,
+                          (unsigned long long)in->line);
         *out = &in->ev.h;
         return NX_OK;
     }
@@ -388,6 +397,14 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
         }
         in->pscale = in->inst->price_precision;
         in->qscale = in->inst->size_precision;
+        nx_import_opts_t io;
+        nx_import_opts_default(&io);
+        io.format = NX_FMT_BINANCE_TRADES;
+        io.kind = NX_KIND_TRADES;
+        io.instrument = in->inst->id;
+        io.price_scale = in->pscale;
+        io.qty_scale = in->qscale;
+        if ((rc = nx_importer_new(&io, &in->imp)) < 0) goto fail;
         if ((rc = nx__map_file(in)) < 0) {
             stage = "input";
             goto fail;
@@ -428,6 +445,7 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
         nn = snprintf(name, sizeof name, "md.bars.%s.%s", in->venue, in->symbol);
         if (nn < 0 || (size_t)nn >= sizeof name) name[0] = '\0';
         if ((rc = nx_kernel_topic(k, name, &in->bar_topic)) < 0) goto fail;
+        nx_importer_begin_file(in->imp, in->path);
         nx_source_t src = {in->path, nx__src_next, in};
         if ((rc = nx_kernel_add_source(k, &src)) < 0) goto fail;
         /* Peek the first timestamp to place the bar timer grid. */
@@ -441,6 +459,7 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
         }
         in->off = off;
         in->line = line;
+        nx_importer_begin_file(in->imp, in->path); /* header detection starts over */
     }
     if ((rc = nx_kernel_subscribe(k, "md.trades.*", nx__on_trade, &r, NULL)) < 0 ||
         (rc = nx_kernel_subscribe(k, "timer.bars", nx__on_bar_timer, &r, NULL)) < 0)
@@ -527,8 +546,10 @@ fail:
 done:
     if (j) nx_journal_close(j);
     nx_kernel_free(k);
-    for (size_t i = 0; i < r.nin; i++)
+    for (size_t i = 0; i < r.nin; i++) {
         if (r.in[i].map) munmap((void *)(uintptr_t)r.in[i].map, r.in[i].len);
+        nx_importer_free(r.in[i].imp);
+    }
     nx_instruments_free(reg);
     return exit_code;
 }
