@@ -385,6 +385,145 @@ static void the_line_reader_reads_plain_gzip_and_zip_alike(void **state) {
     nx_test_rmdir(dir);
 }
 
+/* ---- bars -------------------------------------------------------------- */
+
+typedef struct {
+    nx_ev_bar_t bar[4096];
+    size_t n;
+} bars_t;
+
+static int bar_sink(void *ctx, const nx_event_hdr_t *ev) {
+    bars_t *b = ctx;
+    assert_int_equal(ev->type, NX_EV_BAR);
+    if (b->n < 4096) memcpy(&b->bar[b->n], ev, sizeof(nx_ev_bar_t));
+    b->n++;
+    return NX_OK;
+}
+
+static void mk_trade(nx_ev_trade_t *t, int64_t ts, int64_t px, int64_t qty) {
+    nx_event_init((nx_event_t *)(void *)t, NX_EV_TRADE);
+    t->h.ts_recv = t->h.ts_venue = ts;
+    t->price = px;
+    t->qty = qty;
+    t->price_scale = 2;
+    t->qty_scale = 3;
+}
+
+static void time_bars_align_to_utc_and_publish_at_their_close(void **state) {
+    (void)state;
+    bars_t out = {0};
+    nx_bar_builder_t b;
+    assert_int_equal(nx_bar_builder_init(&b, NX_BARS_TIME, NX_NS_PER_MIN, bar_sink, &out), 0);
+    nx_ev_trade_t t;
+    int64_t m0 = 1723161240LL * NX_NS_PER_SEC; /* 23:54:00 */
+    mk_trade(&t, m0 + 15 * NX_NS_PER_SEC, 100, 1);
+    assert_int_equal(nx_bar_builder_trade(&b, &t), 0);
+    mk_trade(&t, m0 + 20 * NX_NS_PER_SEC, 105, 2);
+    assert_int_equal(nx_bar_builder_trade(&b, &t), 0);
+    mk_trade(&t, m0 + 59 * NX_NS_PER_SEC, 98, 3);
+    assert_int_equal(nx_bar_builder_trade(&b, &t), 0);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(nx_bar_builder_close_until(&b, m0 + 59 * NX_NS_PER_SEC), 0);
+    assert_int_equal(out.n, 0); /* not over yet */
+    assert_int_equal(nx_bar_builder_close_until(&b, m0 + NX_NS_PER_MIN), 0);
+    assert_int_equal(out.n, 1);
+    nx_ev_bar_t *x = &out.bar[0];
+    assert_int_equal(x->h.ts_venue, m0);
+    assert_int_equal(x->h.ts_recv, m0 + NX_NS_PER_MIN);
+    assert_int_equal(x->open, 100);
+    assert_int_equal(x->high, 105);
+    assert_int_equal(x->low, 98);
+    assert_int_equal(x->close, 98);
+    assert_int_equal(x->volume, 6);
+    assert_int_equal(x->trades, 3);
+    /* a gap of two minutes gives no empty bars; a later trade closes the open one */
+    mk_trade(&t, m0 + 3 * NX_NS_PER_MIN + 1, 99, 1);
+    assert_int_equal(nx_bar_builder_trade(&b, &t), 0);
+    mk_trade(&t, m0 + 4 * NX_NS_PER_MIN, 97, 1);
+    assert_int_equal(nx_bar_builder_trade(&b, &t), 0);
+    assert_int_equal(out.n, 2);
+    assert_int_equal(out.bar[1].h.ts_venue, m0 + 3 * NX_NS_PER_MIN);
+    assert_int_equal(nx_bar_builder_flush(&b), 0);
+    assert_int_equal(out.n, 3);
+    /* spans must divide the day */
+    assert_int_equal(nx_bar_builder_init(&b, NX_BARS_TIME, 7 * NX_NS_PER_SEC, bar_sink, &out), NX_EINVAL);
+    assert_int_equal(nx_bar_builder_init(&b, NX_BARS_TIME, 2 * NX_NS_PER_DAY, bar_sink, &out), NX_EINVAL);
+    assert_int_equal(nx_bar_builder_init(&b, NX_BARS_TIME, NX_NS_PER_DAY, bar_sink, &out), 0);
+}
+
+static void tick_volume_and_dollar_bars_close_on_their_threshold(void **state) {
+    (void)state;
+    bars_t tick = {0}, vol = {0}, dol = {0};
+    nx_bar_builder_t bt, bv, bd;
+    assert_int_equal(nx_bar_builder_init(&bt, NX_BARS_TICK, 3, bar_sink, &tick), 0);
+    assert_int_equal(nx_bar_builder_init(&bv, NX_BARS_VOLUME, 5000, bar_sink, &vol), 0); /* 5.000 */
+    assert_int_equal(nx_bar_builder_init(&bd, NX_BARS_DOLLAR, 100000000, bar_sink, &dol), 0); /* 1000.00000 at scale 2+3 */
+    nx_ev_trade_t t;
+    for (int i = 0; i < 10; i++) {
+        mk_trade(&t, 1000 + i, 10000 + i, 2000); /* 100.00 x 2.000 = 200 */
+        assert_int_equal(nx_bar_builder_trade(&bt, &t), 0);
+        assert_int_equal(nx_bar_builder_trade(&bv, &t), 0);
+        assert_int_equal(nx_bar_builder_trade(&bd, &t), 0);
+    }
+    assert_int_equal(tick.n, 3);
+    assert_int_equal(tick.bar[0].trades, 3);
+    assert_int_equal(tick.bar[0].h.ts_venue, 1000);
+    assert_int_equal(tick.bar[0].h.ts_recv, 1002);
+    assert_int_equal(tick.bar[1].open, 10003);
+    assert_int_equal(vol.n, 3); /* 3 trades of 2.000 reach 5.000 */
+    assert_int_equal(vol.bar[0].volume, 6000);
+    assert_int_equal(dol.n, 2); /* 5 trades of ~200 reach 1000 */
+    assert_int_equal(dol.bar[0].trades, 5);
+    assert_int_equal(nx_bar_builder_flush(&bt), 0);
+    assert_int_equal(tick.n, 4);
+    assert_int_equal(tick.bar[3].h.ts_recv, 1009);
+}
+
+static void resampled_bars_equal_bars_built_directly_from_trades(void **state) {
+    (void)state;
+    static bars_t m1, m5, direct;
+    memset(&m1, 0, sizeof m1);
+    memset(&m5, 0, sizeof m5);
+    memset(&direct, 0, sizeof direct);
+    nx_bar_builder_t b1, b5, bd;
+    assert_int_equal(nx_bar_builder_init(&b1, NX_BARS_TIME, NX_NS_PER_MIN, bar_sink, &m1), 0);
+    assert_int_equal(nx_bar_builder_init(&b5, NX_BARS_TIME, 5 * NX_NS_PER_MIN, bar_sink, &m5), 0);
+    assert_int_equal(nx_bar_builder_init(&bd, NX_BARS_TIME, 5 * NX_NS_PER_MIN, bar_sink, &direct), 0);
+    nx_rng_t r;
+    nx_rng_seed(&r, 5);
+    int64_t ts = 1723161240LL * NX_NS_PER_SEC, px = 100000;
+    nx_ev_trade_t t;
+    for (int i = 0; i < 20000; i++) {
+        ts += (int64_t)nx_rng_below(&r, 3 * NX_NS_PER_SEC);
+        px += (int64_t)nx_rng_below(&r, 21) - 10;
+        mk_trade(&t, ts, px, 1 + (int64_t)nx_rng_below(&r, 1000));
+        assert_int_equal(nx_bar_builder_trade(&b1, &t), 0);
+        assert_int_equal(nx_bar_builder_trade(&bd, &t), 0);
+    }
+    assert_int_equal(nx_bar_builder_close_until(&b1, ts + 10 * NX_NS_PER_MIN), 0);
+    assert_int_equal(nx_bar_builder_close_until(&bd, ts + 10 * NX_NS_PER_MIN), 0);
+    for (size_t i = 0; i < m1.n; i++) assert_int_equal(nx_bar_builder_bar(&b5, &m1.bar[i]), 0);
+    assert_int_equal(nx_bar_builder_close_until(&b5, ts + 10 * NX_NS_PER_MIN), 0);
+    assert_true(direct.n > 100);
+    assert_int_equal(m5.n, direct.n);
+    for (size_t i = 0; i < direct.n; i++) {
+        assert_int_equal(m5.bar[i].h.ts_venue, direct.bar[i].h.ts_venue);
+        assert_int_equal(m5.bar[i].h.ts_recv, direct.bar[i].h.ts_recv);
+        assert_int_equal(m5.bar[i].open, direct.bar[i].open);
+        assert_int_equal(m5.bar[i].high, direct.bar[i].high);
+        assert_int_equal(m5.bar[i].low, direct.bar[i].low);
+        assert_int_equal(m5.bar[i].close, direct.bar[i].close);
+        assert_int_equal(m5.bar[i].volume, direct.bar[i].volume);
+        assert_int_equal(m5.bar[i].trades, direct.bar[i].trades);
+    }
+    /* a 7-minute bar cannot be made of 5-minute ones */
+    nx_bar_builder_t b7;
+    assert_int_equal(nx_bar_builder_init(&b7, NX_BARS_TIME, 10 * NX_NS_PER_MIN, bar_sink, &m5), 0);
+    nx_ev_bar_t odd = m1.bar[0];
+    odd.interval_ns = 3 * NX_NS_PER_MIN;
+    assert_int_equal(nx_bar_builder_bar(&b7, &odd), NX_EINVAL);
+}
+
 static const struct CMUnitTest cases[] = {
     NX_CASE(binance_trade_rows_parse_exactly_with_ms_or_us_timestamps),
     NX_CASE(bad_columns_are_named_and_nothing_is_emitted),
@@ -396,6 +535,9 @@ static const struct CMUnitTest cases[] = {
     NX_CASE(a_sort_window_reorders_late_rows_and_rejects_older_ones),
     NX_CASE(the_duplicate_window_forgets_old_ids_and_remembers_recent_ones),
     NX_CASE(the_line_reader_reads_plain_gzip_and_zip_alike),
+    NX_CASE(time_bars_align_to_utc_and_publish_at_their_close),
+    NX_CASE(tick_volume_and_dollar_bars_close_on_their_threshold),
+    NX_CASE(resampled_bars_equal_bars_built_directly_from_trades),
 };
 
 NX_TEST_MAIN(cases)

@@ -71,6 +71,12 @@ typedef struct nx_line_reader nx_line_reader_t;
 NX_API int nx_line_reader_open(const char *path, nx_line_reader_t **out);
 /* NX_OK with *line (borrowed until the next call) and *len; NX_EEND at the end. */
 NX_API int nx_line_reader_next(nx_line_reader_t *r, const char **line, size_t *len);
+/*
+ * Raw bytes instead of lines (for JSON documents that are one long line):
+ * the next chunk, borrowed until the next call; NX_EEND at the end. Do not
+ * mix with nx_line_reader_next() on one reader.
+ */
+NX_API int nx_line_reader_read(nx_line_reader_t *r, const char **data, size_t *len);
 /* 1-based number of the line last returned, within the current zip entry. */
 NX_API uint64_t nx_line_reader_lineno(const nx_line_reader_t *r);
 /* "path" or "path:entry" for zips: for messages. */
@@ -179,6 +185,51 @@ NX_API int nx_import_format_is_json(nx_import_format_t f);
 NX_API uint64_t nx_importer_json_row(const nx_importer_t *im);
 
 /* ------------------------------------------------------------------------- */
+/* Bars from trades, and resampling                                          */
+/* ------------------------------------------------------------------------- */
+
+/*
+ * Time bars are aligned to UTC (floor(ts / span) * span) for spans from 1 s
+ * to 1 day; a bar's h.ts_venue is its open time and it is published at its
+ * close (h.ts_recv = open + span), when a later trade or
+ * nx_bar_builder_close_until() shows its period is over. Buckets without
+ * trades give no bar. Tick, volume and dollar bars close on the trade that
+ * reaches the threshold (ts_venue = first trade, ts_recv = closing trade,
+ * interval_ns = 0). Resampling feeds bars of a smaller span into a time
+ * builder of a multiple of it. The builder is a plain struct: embed it, no
+ * allocation.
+ */
+typedef enum nx_bar_type {
+    NX_BARS_TIME = 1,   /* threshold: span in ns */
+    NX_BARS_TICK = 2,   /* threshold: trades per bar */
+    NX_BARS_VOLUME = 3, /* threshold: qty mantissa (at the trades' qty scale) */
+    NX_BARS_DOLLAR = 4  /* threshold: notional mantissa at price_scale + qty_scale */
+} nx_bar_type_t;
+
+typedef struct nx_bar_builder {
+    nx_bar_type_t type;
+    int64_t threshold;
+    nx_emit_fn emit;
+    void *ctx;
+    int open;              /* a bar is being built */
+    nx_ev_bar_t bar;       /* the bar being built */
+    nx_i128 acc;           /* volume or notional accumulated (threshold bars) */
+    uint64_t count;        /* trades in the bar */
+    uint64_t emitted;
+} nx_bar_builder_t;
+
+NX_API int nx_bar_builder_init(nx_bar_builder_t *b, nx_bar_type_t type, int64_t threshold,
+                               nx_emit_fn emit, void *ctx);
+/* Add a trade (non-decreasing ts_recv); may emit the bar it closes first. */
+NX_API int nx_bar_builder_trade(nx_bar_builder_t *b, const nx_ev_trade_t *t);
+/* Add a bar of a smaller span (time builders only; its span must divide ours). */
+NX_API int nx_bar_builder_bar(nx_bar_builder_t *b, const nx_ev_bar_t *in);
+/* Time bars: publish the bar if its period ended at or before now. */
+NX_API int nx_bar_builder_close_until(nx_bar_builder_t *b, nx_ts_t now);
+/* Publish the unfinished bar (end of data, when the caller knows it is complete). */
+NX_API int nx_bar_builder_flush(nx_bar_builder_t *b);
+
+/* ------------------------------------------------------------------------- */
 /* Validation and quarantine                                                 */
 /* ------------------------------------------------------------------------- */
 
@@ -228,6 +279,135 @@ NX_API int nx_validator_push(nx_validator_t *v, const nx_event_hdr_t *ev);
 NX_API int nx_validator_flush(nx_validator_t *v);
 NX_API void nx_validator_stats(const nx_validator_t *v, nx_validate_stats_t *out);
 NX_API void nx_validator_free(nx_validator_t *v);
+
+
+/* ========================================================================= */
+/* BEGIN stream messages (Binance raw captures, Kraken books) — book owner   */
+/* ========================================================================= */
+
+/*
+ * Parsers of one raw exchange message into events, exactly (prices and
+ * quantities through nx_dec_parse_scaled at the instrument's scales; a value
+ * with more digits than the scale is NX_EINEXACT, never a rounding; nothing
+ * goes through double). Implemented in src/data/binance_stream.c and
+ * src/data/kraken_book.c over jsmn (one tokenizer, src/data/jsmn_impl.c).
+ *
+ * Memory: a parser object owns a token array sized once for the largest
+ * message it must read (nx_data_msg_parser_new(max_levels)); events go into
+ * a caller array of `cap` slots. Nothing is allocated per message. A message
+ * that needs more tokens or slots fails with NX_ELIMIT naming what it needed;
+ * NX_DATA_MSG_EVENTS(levels) slots hold a snapshot of `levels` per side
+ * (1000-level Binance REST snapshots: NX_DATA_MSG_EVENTS(1000) = 2001).
+ *
+ * Binance (`<receive_ts_ns> <json>` lines of the hftbacktest captures; the
+ * JSON is the combined-stream envelope {"stream":..,"data":{..}}, a bare
+ * stream payload, or a REST depth snapshot):
+ *
+ *   message         events                       ids / times
+ *   --------------- ---------------------------- -------------------------------
+ *   trade           1 TRADE, trade_id = t        ts_venue = E (event time)
+ *   aggTrade        1 TRADE, trade_id = a        ts_venue = E
+ *   bookTicker      1 QUOTE, update_id = u       ts_venue = E (0 on spot: none)
+ *   depthUpdate     BOOK_DELTA SET per level,    update_id = u, first_update_id = U;
+ *                   bids then asks, qty 0 =      futures: pu in `reserved` as U - pu
+ *                   delete; last one LAST        with NX_BOOKF_PU (see nexus/book.h)
+ *   REST snapshot   CLEAR + SET per level, all   update_id = first_update_id =
+ *                   NX_BOOKF_SNAPSHOT, last LAST lastUpdateId; ts_venue = E or 0
+ *
+ * ts_recv is the capture's receive time. Bids are NX_SIDE_BUY, asks
+ * NX_SIDE_SELL. A depthUpdate without levels becomes one SET of side
+ * NX_SIDE_NONE (a sequence marker the book applies as a no-op) so that the
+ * update ids are never lost.
+ *
+ * Kraken books: WS v1 `book-N` messages ([chanId, {"as","bs"} | {"a"},{"b"},
+ * "book-N", pair]) and WS v2 `book` messages ({"channel":"book","type":
+ * "snapshot"|"update","data":[{symbol, bids, asks, checksum, timestamp}]}).
+ * A snapshot is CLEAR + SET... flagged NX_BOOKF_SNAPSHOT; an update is SET
+ * per level (qty 0 = delete), levels in message order. The checksum
+ * (v1 "c", v2 "checksum") is carried on the LAST delta in `reserved` with
+ * NX_BOOKF_CHECKSUM; the book verifies it (nexus/book.h). Kraken sends no
+ * update ids: update_id = first_update_id = 0. ts_venue: v2 the message
+ * timestamp; v1 the latest level timestamp in the message.
+ *
+ * Return codes: NX_OK; NX_ENOTFOUND for a well-formed message this parser
+ * does not turn into events (klines, heartbeats, subscription replies):
+ * skip it; NX_EPARSE / NX_EINEXACT / NX_EOVERFLOW / NX_ERANGE with the field
+ * named in the error detail; NX_ELIMIT (tokens or slots). Never reads
+ * outside [text, text+len). *msg and out[] are meaningful only on NX_OK.
+ */
+typedef struct nx_data_msg_parser nx_data_msg_parser_t;
+
+/* Event slots for a snapshot of `levels` per side (CLEAR + 2 x levels). */
+#define NX_DATA_MSG_EVENTS(levels) (2u * (uint32_t)(levels) + 1u)
+
+/*
+ * A parser able to read messages of up to max_levels levels per side
+ * (0 means 1000). Not thread-safe: one per thread. Free with _free.
+ */
+NX_API int nx_data_msg_parser_new(uint32_t max_levels, nx_data_msg_parser_t **out);
+NX_API void nx_data_msg_parser_free(nx_data_msg_parser_t *p);
+
+/* Where the events go and at which scales. */
+typedef struct nx_data_stream_spec {
+    uint32_t instrument;   /* stamped into every event */
+    uint32_t topic;        /* stamped into every event header */
+    uint8_t price_scale;   /* mantissa scales of prices and quantities */
+    uint8_t qty_scale;
+} nx_data_stream_spec_t;
+
+typedef enum nx_data_msg_kind {
+    NX_MSG_NONE = 0,
+    NX_MSG_TRADE,          /* Binance trade */
+    NX_MSG_AGGTRADE,       /* Binance aggTrade */
+    NX_MSG_BOOK_TICKER,    /* Binance bookTicker */
+    NX_MSG_DEPTH_DIFF,     /* Binance depthUpdate; Kraken book update */
+    NX_MSG_DEPTH_SNAPSHOT  /* Binance REST depth; Kraken book snapshot */
+} nx_data_msg_kind_t;
+
+/* What one message was. Pointers borrow from the parsed text. */
+typedef struct nx_data_msg {
+    nx_data_msg_kind_t kind;
+    int64_t ts_recv;          /* ns (from the line, or as given) */
+    int64_t ts_venue;         /* ns, 0 when the message has none */
+    uint64_t first_update_id; /* Binance U (snapshot: lastUpdateId) */
+    uint64_t update_id;       /* Binance u / lastUpdateId / bookTicker u */
+    uint64_t prev_update_id;  /* Binance futures pu (has_prev) */
+    uint8_t has_prev;
+    uint8_t has_checksum;     /* Kraken */
+    uint8_t version;          /* Kraken WS API version 1 or 2; 0 for Binance */
+    uint32_t checksum;        /* Kraken CRC32 as sent */
+    const char *symbol;       /* "BTCUSDT", "XBT/USD"; NULL if the message has none */
+    size_t symbol_len;
+    size_t n_bids, n_asks;    /* levels in a depth message */
+    size_t n_events;          /* events written to out[] */
+} nx_data_msg_t;
+
+/* One capture line "<receive_ts_ns> <json>" (a trailing '\r' is ignored). */
+NX_API int nx_data_parse_binance_line(nx_data_msg_parser_t *p, const char *line, size_t len,
+                                      const nx_data_stream_spec_t *spec, nx_event_t *out,
+                                      size_t cap, nx_data_msg_t *msg);
+/* One Binance JSON message received at ts_recv (ns). */
+NX_API int nx_data_parse_binance_json(nx_data_msg_parser_t *p, const char *json, size_t len,
+                                      int64_t ts_recv, const nx_data_stream_spec_t *spec,
+                                      nx_event_t *out, size_t cap, nx_data_msg_t *msg);
+/* One Kraken WS v1 or v2 book message received at ts_recv (ns). */
+NX_API int nx_data_parse_kraken_book(nx_data_msg_parser_t *p, const char *json, size_t len,
+                                     int64_t ts_recv, const nx_data_stream_spec_t *spec,
+                                     nx_event_t *out, size_t cap, nx_data_msg_t *msg);
+/*
+ * The scales a Kraken v1 book message writes its prices and quantities at
+ * (digits after the point of its first level: "27120.00000" -> 5). Kraken v1
+ * writes every level at the pair's full precision, which is also what its
+ * checksum hashes, so a book at these scales can verify checksums. NX_ENOTFOUND
+ * when the message has no level; v2 sends JSON numbers, whose precision must
+ * come from the instrument (AssetPairs), not from the text.
+ */
+NX_API int nx_data_kraken_book_scales(nx_data_msg_parser_t *p, const char *json, size_t len,
+                                      uint8_t *price_scale, uint8_t *qty_scale);
+
+/* ========================================================================= */
+/* END stream messages                                                       */
+/* ========================================================================= */
 
 
 #ifdef __cplusplus

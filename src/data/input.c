@@ -198,6 +198,32 @@ int nx_line_reader_next(nx_line_reader_t *r, const char **line, size_t *len) {
     }
 }
 
+int nx_line_reader_read(nx_line_reader_t *r, const char **data, size_t *len) {
+    for (;;) {
+        if (r->start < r->end) {
+            *data = r->buf + r->start;
+            *len = r->end - r->start;
+            r->start = r->end;
+            return NX_OK;
+        }
+        if (r->eof) {
+            if (r->zip) {
+                int rc = nx__zip_next_entry(r);
+                if (rc == NX_OK) {
+                    r->start = r->end = 0;
+                    continue;
+                }
+                if (rc != NX_EEND) return rc;
+            }
+            return NX_EEND;
+        }
+        size_t got;
+        int rc = nx__fill(r, &got);
+        if (rc < 0) return rc;
+        if (got == 0) r->eof = 1;
+    }
+}
+
 uint64_t nx_line_reader_lineno(const nx_line_reader_t *r) { return r->lineno; }
 const char *nx_line_reader_where(const nx_line_reader_t *r) { return r->where; }
 const char *nx_line_reader_entry(const nx_line_reader_t *r) { return r->entry; }
