@@ -141,6 +141,8 @@ typedef enum nx_book_action {
 /* nx_ev_book_delta_t.flags */
 #define NX_BOOKF_SNAPSHOT 0x01u /* part of a snapshot */
 #define NX_BOOKF_LAST 0x02u     /* last delta of a batch: the book is consistent */
+#define NX_BOOKF_PU 0x0100u     /* aux = U - pu (Binance futures: the previous batch's u) */
+#define NX_BOOKF_CHECKSUM 0x0200u /* aux = the venue's CRC32 of the book after this batch */
 typedef enum nx_mode {
     NX_MODE_ACTIVE = 1,   /* normal trading */
     NX_MODE_REDUCING = 2, /* only exposure-reducing orders */
@@ -235,7 +237,7 @@ typedef struct nx_ev_quote {
  * by SET deltas flagged NX_BOOKF_SNAPSHOT; the last delta of any batch has
  * NX_BOOKF_LAST, after which the book is consistent.
  *   48 4 instrument   52 1 side  53 1 action (nx_book_action_t)
- *   54 1 price_scale  55 1 qty_scale  56 4 flags  60 4 reserved
+ *   54 1 price_scale  55 1 qty_scale  56 4 flags  60 4 aux (see the flags)
  *   64 8 price        72 8 qty (new total at the level)
  *   80 8 update_id (venue u)  88 8 first_update_id (venue U, or pu)
  */
@@ -247,7 +249,7 @@ typedef struct nx_ev_book_delta {
     uint8_t price_scale;
     uint8_t qty_scale;
     uint32_t flags;
-    uint32_t reserved;
+    uint32_t aux;
     int64_t price;
     int64_t qty;
     uint64_t update_id;

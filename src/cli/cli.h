@@ -36,6 +36,17 @@ int nx_cli_journal(const nx_cli_global_t *g, int argc, char **argv);
 int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv);
 int nx_cli_config(const nx_cli_global_t *g, int argc, char **argv);
 int nx_cli_instruments(const nx_cli_global_t *g, int argc, char **argv);
+int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv);
+/* `nexus regime fit|label` (cmd_regime.c). */
+/* `nexus data <sub>`: dispatcher in cmd_data.c (ls, info, verify, export there). */
+int nx_cli_data(const nx_cli_global_t *g, int argc, char **argv);
+/*
+ * `nexus data import` and `nexus data bars` (argv[0] is "import" / "bars"):
+ * owned by the importer work, in their own files. TEMPORARY stand-ins that
+ * return 2 live in cmd_data_pending.c until those files exist.
+ */
+int nx_cli_data_import(const nx_cli_global_t *g, int argc, char **argv);
+int nx_cli_data_bars(const nx_cli_global_t *g, int argc, char **argv);
 
 /* Print "nexus: <what>: <nx_err_message()>" to stderr; returns NX_EXIT_FAIL. */
 int nx_cli_fail(const char *what, int rc);

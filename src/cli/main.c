@@ -13,6 +13,8 @@ static const nx_cli_cmd_t nx__cmds[] = {
     {"journal", "verify, dump or summarise a journal (verify|dump|stats)", nx_cli_journal},
     {"config", "validate a YAML config and print the resolved settings", nx_cli_config},
     {"instruments", "load and list instruments from a YAML file", nx_cli_instruments},
+    {"ta", "run streaming indicators over a bars CSV (sma, rsi, macd, bbands, ...)", nx_cli_ta},
+    {"data", "the market-data store: ls, info, verify, export, import, bars", nx_cli_data},
 };
 
 static void nx__usage(FILE *f) {

@@ -155,6 +155,7 @@ static const nx__field_t nx__f_book_delta[] = {
     FLD(nx_ev_book_delta_t, instrument, F_U32), FLD(nx_ev_book_delta_t, side, F_SIDE),
     FLD(nx_ev_book_delta_t, action, F_ACTION), DEC(nx_ev_book_delta_t, price, price_scale),
     DEC(nx_ev_book_delta_t, qty, qty_scale), FLD(nx_ev_book_delta_t, flags, F_U32),
+    FLD(nx_ev_book_delta_t, aux, F_U32),
     FLD(nx_ev_book_delta_t, update_id, F_U64), FLD(nx_ev_book_delta_t, first_update_id, F_U64),
     END};
 static const nx__field_t nx__f_bar[] = {

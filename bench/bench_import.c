@@ -1,0 +1,130 @@
+/*
+ * Import figures:
+ *   import_binance_csv  Binance trade CSV rows/s through the whole import:
+ *                       read, parse, validate, store (sorted, deduplicated,
+ *                       compressed, committed)
+ *   import_rss_mb       peak resident memory of this process while importing
+ *                       a 10-million-row file (the file is made by repeating
+ *                       the bundled BTCUSDT trades with shifted times and ids)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "nexus/data.h"
+#include "nexus/store.h"
+#include "nx_bench.h"
+
+#define ROWS_TARGET 10000000ull
+
+typedef struct {
+    nx_store_writer_t *w;
+    nx_validator_t *v;
+} pipe_t;
+
+static int to_store(void *ctx, const nx_event_hdr_t *ev) { return nx_store_write_append(ctx, ev); }
+static int to_validator(void *ctx, const nx_event_hdr_t *ev) {
+    return nx_validator_push(((pipe_t *)ctx)->v, ev);
+}
+
+/* Repeat the bundled trades until ROWS_TARGET rows, shifting ids and times. */
+static int make_input(const char *src, const char *dst, uint64_t *rows) {
+    FILE *in = fopen(src, "r");
+    if (!in) return -1;
+    char line[512];
+    size_t cap = 1 << 15, n = 0;
+    struct row {
+        unsigned long long id, t;
+        char px[32], qty[32], qq[32], bm[8], best[8];
+    } *r = malloc(cap * sizeof *r);
+    while (fgets(line, sizeof line, in)) {
+        if (n == cap) r = realloc(r, (cap *= 2) * sizeof *r);
+        if (sscanf(line, "%llu,%31[^,],%31[^,],%31[^,],%llu,%7[^,],%7[^,\n]", &r[n].id, r[n].px,
+                   r[n].qty, r[n].qq, &r[n].t, r[n].bm, r[n].best) == 7)
+            n++;
+    }
+    fclose(in);
+    if (n == 0) return -1;
+    unsigned long long id_span = r[n - 1].id - r[0].id + 1, t_span = r[n - 1].t - r[0].t + 1000;
+    FILE *out = fopen(dst, "w");
+    if (!out) return -1;
+    uint64_t k = 0;
+    for (unsigned long long rep = 0; k < ROWS_TARGET; rep++)
+        for (size_t i = 0; i < n && k < ROWS_TARGET; i++, k++)
+            fprintf(out, "%llu,%s,%s,%s,%llu,%s,%s\n", r[i].id + rep * id_span, r[i].px, r[i].qty,
+                    r[i].qq, r[i].t + rep * t_span, r[i].bm, r[i].best);
+    free(r);
+    *rows = k;
+    return fclose(out);
+}
+
+int main(void) {
+    const char *srcdir = getenv("NX_SOURCE_DIR");
+    char src[1024], dir[512], csv[600], store[600], cmd[1300];
+    snprintf(src, sizeof src, "%s/examples/data/binance_spot_BTCUSDT_trades_2024-08-08.csv",
+             srcdir && *srcdir ? srcdir : ".");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/nx-bench-import-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) return 1;
+    snprintf(csv, sizeof csv, "%s/trades.csv", dir);
+    snprintf(store, sizeof store, "%s/store", dir);
+    uint64_t rows = 0;
+    if (make_input(src, csv, &rows) != 0) {
+        fprintf(stderr, "bench_import: cannot read %s (set NX_SOURCE_DIR)\n", src);
+        return 1;
+    }
+    struct rusage ru0;
+    getrusage(RUSAGE_SELF, &ru0);
+
+    nx_import_opts_t io;
+    nx_import_opts_default(&io);
+    io.format = NX_FMT_BINANCE_TRADES;
+    io.kind = NX_KIND_TRADES;
+    io.price_scale = 2;
+    io.qty_scale = 5;
+    nx_importer_t *imp;
+    nx_store_t *st;
+    pipe_t p;
+    nx_store_key_t key = {"binance", "BTCUSDT", NX_KIND_TRADES, 0};
+    if (nx_importer_new(&io, &imp) < 0 || nx_store_open(store, NULL, &st) < 0 ||
+        nx_store_write_begin(st, &key, &p.w) < 0 ||
+        nx_validator_new(NULL, to_store, p.w, NULL, NULL, &p.v) < 0) {
+        fprintf(stderr, "bench_import: %s\n", nx_err_detail());
+        return 1;
+    }
+    int64_t t0 = nx_mono_now();
+    nx_line_reader_t *r;
+    if (nx_line_reader_open(csv, &r) < 0) return 1;
+    nx_importer_begin_file(imp, csv);
+    const char *l;
+    size_t n;
+    int rc;
+    while ((rc = nx_line_reader_next(r, &l, &n)) == NX_OK) {
+        rc = nx_importer_line(imp, l, n, to_validator, &p);
+        if (rc < 0 && rc != NX_ENOTFOUND) break;
+    }
+    nx_line_reader_close(r);
+    nx_store_write_stats_t ws;
+    if ((rc != NX_EEND && rc < 0) || nx_validator_flush(p.v) < 0 ||
+        nx_store_write_commit(p.w, &ws) < 0) {
+        fprintf(stderr, "bench_import: %s\n", nx_err_detail());
+        return 1;
+    }
+    double secs = nx_bench_secs(t0);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    if (ws.stored != rows) {
+        fprintf(stderr, "bench_import: stored %llu of %llu rows\n", (unsigned long long)ws.stored,
+                (unsigned long long)rows);
+        return 1;
+    }
+    nx_bench_emit("import_binance_csv", (double)rows / secs, "rows/s");
+    nx_bench_emit("import_rss_mb", (double)ru.ru_maxrss / 1024.0, "MB");
+    nx_validator_free(p.v);
+    nx_importer_free(imp);
+    nx_store_close(st);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}

@@ -1,0 +1,281 @@
+/*
+ * `nexus ta --in BARS.csv --ind SPECS [--out VALUES.csv]`: run streaming
+ * indicators over a bars CSV and write one column per indicator output.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "nexus/core.h"
+#include "nexus/ta.h"
+
+#define NX__TA_BUF (1u << 20)     /* read buffer */
+#define NX__TA_LINE_MAX (1u << 16) /* longest accepted input line */
+
+static void nx__ta_usage(FILE *f) {
+    fprintf(f,
+            "usage: nexus ta --in BARS.csv --ind SPECS [--out VALUES.csv]\n"
+            "\n"
+            "Run streaming indicators over bars and write their values as CSV.\n"
+            "\n"
+            "  --in FILE    bars with the header ts,open,high,low,close,volume; ts is\n"
+            "               epoch s/ms/us/ns or ISO-8601 and is copied through as written\n"
+            "  --ind SPECS  comma-separated indicators, name[:param...], e.g.\n"
+            "               'sma:20,rsi:14,macd:12:26:9,bbands:20:2:2'\n"
+            "  --out FILE   output (default: standard output)\n"
+            "\n"
+            "Output: ts, then one column per output named <name>_<params joined by _>\n"
+            "with a suffix where there are several (macd_12_26_9_signal,\n"
+            "bbands_20_2_2_upper, stoch_14_3_3_slowk, aroon_14_up); parameters appear\n"
+            "exactly as written (sar:0.02:0.2 -> sar_0.02_0.2). A cell is empty while\n"
+            "its indicator is not ready; values have 17 significant digits.\n"
+            "\n"
+            "Indicators: sma ema wma dema tema trima kama hma vwma rsi macd ppo bbands\n"
+            "atr natr trange adx adxr di cci stoch stochrsi willr mfi obv ad adosc roc\n"
+            "mom cmo aroon aroonosc sar stddev var trix ultosc ichimoku supertrend\n"
+            "keltner donchian vwap linregslope zscore (parameters and options: docs/ta.md).\n"
+            "Defaults and seeding follow TA-Lib 0.6.4.\n"
+            "\n"
+            "exit codes: 0 ok, 1 bad input (FILE:LINE: column: message) or I/O error,\n"
+            "            2 usage or bad --ind spec\n");
+}
+
+/* Buffered line reader over nx_malloc'd memory (no getline: it would malloc). */
+typedef struct {
+    FILE *f;
+    char *buf;
+    size_t len, pos;
+    uint64_t consumed;
+    int eof;
+} nx__lines_t;
+
+/* 1 and the line (without '\n') on success, 0 at the end, -1 on error (message set). */
+static int nx__next_line(nx__lines_t *r, const char **line, size_t *len) {
+    for (;;) {
+        char *nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
+        if (nl) {
+            *line = r->buf + r->pos;
+            *len = (size_t)(nl - (r->buf + r->pos));
+            r->consumed += *len + 1;
+            r->pos += *len + 1;
+            return 1;
+        }
+        if (r->eof) {
+            if (r->pos == r->len) return 0;
+            *line = r->buf + r->pos; /* last line without a newline */
+            *len = r->len - r->pos;
+            r->consumed += *len;
+            r->pos = r->len;
+            return 1;
+        }
+        if (r->len - r->pos >= NX__TA_LINE_MAX) {
+            NX_ERR(NX_EPARSE, "line longer than %u bytes", NX__TA_LINE_MAX);
+            return -1;
+        }
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->len -= r->pos;
+        r->pos = 0;
+        size_t n = fread(r->buf + r->len, 1, NX__TA_BUF - r->len, r->f);
+        r->len += n;
+        if (n == 0) {
+            if (ferror(r->f)) {
+                NX_ERR(NX_EIO, "read error: %s", strerror(errno));
+                return -1;
+            }
+            r->eof = 1;
+        }
+    }
+}
+
+static int nx__write_row(FILE *out, const char *ts, size_t ts_len, const nx_ta_set_t *set,
+                         char *buf, size_t cap) {
+    size_t n = 0;
+    if (ts_len + 1 > cap) return -1;
+    memcpy(buf, ts, ts_len);
+    n = ts_len;
+    for (size_t i = 0; i < nx_ta_set_count(set); i++) {
+        const nx_ta_t *t = nx_ta_set_get(set, i);
+        int ready = nx_ta_ready(t);
+        const double *v = nx_ta_values(t);
+        for (size_t k = 0; k < nx_ta_outputs(t); k++) {
+            if (n + 32 > cap) return -1;
+            buf[n++] = ',';
+            if (ready) {
+                int w = snprintf(buf + n, cap - n, "%.17g", v[k]);
+                if (w < 0) return -1;
+                n += (size_t)w;
+            }
+        }
+    }
+    buf[n++] = '\n';
+    return fwrite(buf, 1, n, out) == n ? 0 : -1;
+}
+
+/* Name of the idx-th output column over the whole set. */
+static const char *nx__col_name(const nx_ta_set_t *set, size_t idx) {
+    for (size_t i = 0; i < nx_ta_set_count(set); i++) {
+        const nx_ta_t *t = nx_ta_set_get(set, i);
+        if (idx < nx_ta_outputs(t)) return nx_ta_output_name(t, idx);
+        idx -= nx_ta_outputs(t);
+    }
+    return "";
+}
+
+int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
+    (void)g;
+    const char *in = NULL, *ind = NULL, *outp = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (nx_cli_is_help(a)) {
+            nx__ta_usage(stdout);
+            return NX_EXIT_OK;
+        } else if (strcmp(a, "--in") == 0 && i + 1 < argc) {
+            in = argv[++i];
+        } else if (strcmp(a, "--ind") == 0 && i + 1 < argc) {
+            ind = argv[++i];
+        } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
+            outp = argv[++i];
+        } else {
+            fprintf(stderr, "nexus ta: unknown or incomplete option '%s' (see nexus ta --help)\n",
+                    a);
+            return NX_EXIT_USAGE;
+        }
+    }
+    if (!in || !ind) {
+        fprintf(stderr, "nexus ta: --in and --ind are required (see nexus ta --help)\n");
+        return NX_EXIT_USAGE;
+    }
+
+    /* The indicator set: a bad spec is a usage error, nothing is read. */
+    size_t nspec = 1;
+    for (const char *p = ind; *p; p++) nspec += *p == ',';
+    if (nspec > NX_TA_SET_MAX) {
+        fprintf(stderr, "nexus ta: --ind: more than %d indicators\n", NX_TA_SET_MAX);
+        return NX_EXIT_USAGE;
+    }
+    nx_ta_set_t *set = NULL;
+    int rc = nx_ta_set_new(nspec, &set);
+    if (rc < 0) return nx_cli_fail("ta", rc);
+    rc = nx_ta_set_add_list(set, ind, strlen(ind));
+    if (rc < 0) {
+        fprintf(stderr, "nexus ta: --ind: %s\n", nx_err_message());
+        nx_ta_set_free(set);
+        return NX_EXIT_USAGE;
+    }
+    size_t ncols = nx_ta_set_outputs(set);
+    for (size_t a = 0; a < ncols; a++)
+        for (size_t b = a + 1; b < ncols; b++)
+            if (strcmp(nx__col_name(set, a), nx__col_name(set, b)) == 0) {
+                fprintf(stderr, "nexus ta: --ind: duplicate column '%s'\n", nx__col_name(set, a));
+                nx_ta_set_free(set);
+                return NX_EXIT_USAGE;
+            }
+
+    int code = NX_EXIT_FAIL;
+    nx__lines_t rd = {0};
+    FILE *out = NULL;
+    char tmp[4096] = "";
+    size_t rowcap = 64 + nx_ta_set_outputs(set) * 32 + NX__TA_LINE_MAX;
+    char *row = nx_malloc(rowcap);
+    rd.buf = nx_malloc(NX__TA_BUF);
+    if (!row || !rd.buf) {
+        code = nx_cli_fail("ta", NX_ENOMEM);
+        goto done;
+    }
+    rd.f = fopen(in, "rb");
+    if (!rd.f) {
+        fprintf(stderr, "nexus ta: %s: %s\n", in, strerror(errno));
+        goto done;
+    }
+    struct stat st;
+    uint64_t total = fstat(fileno(rd.f), &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+    if (outp) { /* write beside the target, rename when complete */
+        int n = snprintf(tmp, sizeof tmp, "%s.tmp", outp);
+        if (n < 0 || (size_t)n >= sizeof tmp) {
+            fprintf(stderr, "nexus ta: --out: path too long\n");
+            code = NX_EXIT_USAGE;
+            goto done;
+        }
+        out = fopen(tmp, "wb");
+        if (!out) {
+            fprintf(stderr, "nexus ta: %s: %s\n", tmp, strerror(errno));
+            tmp[0] = '\0';
+            goto done;
+        }
+    } else {
+        out = stdout;
+    }
+
+    const char *line;
+    size_t len;
+    uint64_t lineno = 1;
+    int got = nx__next_line(&rd, &line, &len);
+    if (got <= 0) {
+        fprintf(stderr, "nexus ta: %s:1: %s\n", in,
+                got == 0 ? "empty file, expected the header ts,open,high,low,close,volume"
+                         : nx_err_message());
+        goto done;
+    }
+    if (nx_ta_csv_header(line, len) < 0) {
+        fprintf(stderr, "nexus ta: %s:1: %s\n", in, nx_err_message());
+        goto done;
+    }
+    /* header */
+    fputs("ts", out);
+    for (size_t i = 0; i < nx_ta_set_count(set); i++)
+        for (size_t k = 0; k < nx_ta_outputs(nx_ta_set_get(set, i)); k++)
+            fprintf(out, ",%s", nx_ta_output_name(nx_ta_set_get(set, i), k));
+    fputc('\n', out);
+
+    nx_cli_progress_t prog;
+    nx_cli_progress_init(&prog, "ta", total);
+    for (;;) {
+        got = nx__next_line(&rd, &line, &len);
+        lineno++;
+        if (got == 0) break;
+        if (got < 0) {
+            fprintf(stderr, "nexus ta: %s:%llu: %s\n", in, (unsigned long long)lineno,
+                    nx_err_message());
+            goto done;
+        }
+        if (len == 0 || (len == 1 && line[0] == '\r')) continue;
+        nx_ta_row_t r;
+        if (nx_ta_csv_row(line, len, &r) < 0 || nx_ta_set_update(set, &r.bar) < 0) {
+            fprintf(stderr, "nexus ta: %s:%llu: %s\n", in, (unsigned long long)lineno,
+                    nx_err_message());
+            goto done;
+        }
+        if (nx__write_row(out, r.ts_text, r.ts_len, set, row, rowcap) < 0) {
+            fprintf(stderr, "nexus ta: %s: write error: %s\n", outp ? outp : "stdout",
+                    strerror(errno));
+            goto done;
+        }
+        if ((lineno & 4095) == 0) nx_cli_progress_update(&prog, rd.consumed);
+    }
+    nx_cli_progress_done(&prog);
+    if (fflush(out) != 0 || ferror(out)) {
+        fprintf(stderr, "nexus ta: %s: write error: %s\n", outp ? outp : "stdout",
+                strerror(errno));
+        goto done;
+    }
+    if (outp) {
+        FILE *o = out;
+        out = NULL;
+        if (fclose(o) != 0 || rename(tmp, outp) != 0) {
+            fprintf(stderr, "nexus ta: %s: %s\n", outp, strerror(errno));
+            goto done;
+        }
+        tmp[0] = '\0';
+    }
+    code = NX_EXIT_OK;
+done:
+    if (out && out != stdout) fclose(out);
+    if (tmp[0]) remove(tmp);
+    if (rd.f) fclose(rd.f);
+    nx_free(rd.buf);
+    nx_free(row);
+    nx_ta_set_free(set);
+    return code;
+}
