@@ -107,6 +107,23 @@ printf '[[1509836520000, 0.00162008, 0.00162008, 0.00162008, 0.00162008, 108.148
     --kind bars_1m --format freqtrade-candles "$T/ft.json" >/dev/null || fail "freqtrade"
 "$CLI" data verify --store "$S" >/dev/null || fail "verify after imports"
 
+# --- Binance raw stream captures: one file, one kind at a time ---------------------
+CAP="$SRC/tests/data/binance_spot_btcusdt_20240808_head1500.jsonl"
+for k in depth quotes trades; do
+    imp --venue binance --symbol BTCUSDT --kind $k --format binance-stream "$CAP" >"$T/st_$k" ||
+        fail "stream import $k: $(cat "$T/st_$k")"
+    grep -q "0 rejected, 0 flagged" "$T/st_$k" || fail "stream $k quarantine: $(cat "$T/st_$k")"
+done
+# the capture's depth diffs have no sequence gaps; dropping one is flagged
+grep -v '"U":50093239203' "$CAP" >"$T/gap.jsonl"
+if ! cmp -s "$CAP" "$T/gap.jsonl"; then
+    "$CLI" data import --store "$T/s5" --instruments "$INST" --venue binance --symbol BTCUSDT \
+        --kind depth --format binance-stream "$T/gap.jsonl" >"$T/st_gap" || fail "gap import"
+    grep -q "seq_gap 1" "$T/st_gap" || fail "a dropped diff is a seq_gap: $(cat "$T/st_gap")"
+fi
+"$CLI" data export --store "$S" --venue binance --symbol BTCUSDT --kind quotes --format csv --no-header |
+    wc -l | grep -q "^$(grep -c bookTicker "$CAP")$" || fail "every bookTicker stored once"
+
 # --- the shared data set (when present) ------------------------------------------
 SH=${NX_SHARED_DIR:-$SRC/../shared}
 if [ -d "$SH/data/equity_ticks_lean" ]; then

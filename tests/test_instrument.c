@@ -91,7 +91,7 @@ static void precisions_and_defaults_are_derived_from_tick_and_lot(void **state) 
     nx_instruments_t *reg = load_examples();
     const nx_instrument_t *btc = nx_instruments_get(reg, 0);
     assert_int_equal(btc->price_precision, 2);
-    assert_int_equal(btc->size_precision, 5);
+    assert_int_equal(btc->size_precision, 8); /* given explicitly (baseAssetPrecision) */
     assert_dec(btc->min_notional, "5");
     assert_dec(btc->maker_fee, "0.001");
     assert_string_equal(btc->settle, "USDT");
@@ -149,7 +149,7 @@ static void prices_and_quantities_round_to_tick_and_lot(void **state) {
     assert_int_equal(nx_instrument_round_price(btc, dec("100000.001"), NX_ROUND_EXACT, &r),
                      NX_EINEXACT);
     assert_int_equal(nx_instrument_round_qty(btc, dec("0.123456789"), NX_ROUND_DOWN, &r), 0);
-    assert_dec(r, "0.12345");
+    assert_dec(r, "0.12345000"); /* on the lot, at the size precision (8) */
     const nx_instrument_t *perp = nx_instruments_get(reg, 1);
     assert_int_equal(nx_instrument_round_price(perp, dec("64123.45"), NX_ROUND_HALF_UP, &r), 0);
     assert_dec(r, "64123.5");

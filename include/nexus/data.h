@@ -309,7 +309,7 @@ NX_API void nx_validator_free(nx_validator_t *v);
  *   aggTrade        1 TRADE, trade_id = a        ts_venue = E
  *   bookTicker      1 QUOTE, update_id = u       ts_venue = E (0 on spot: none)
  *   depthUpdate     BOOK_DELTA SET per level,    update_id = u, first_update_id = U;
- *                   bids then asks, qty 0 =      futures: pu in `reserved` as U - pu
+ *                   bids then asks, qty 0 =      futures: pu in `aux` as U - pu
  *                   delete; last one LAST        with NX_BOOKF_PU (see nexus/book.h)
  *   REST snapshot   CLEAR + SET per level, all   update_id = first_update_id =
  *                   NX_BOOKF_SNAPSHOT, last LAST lastUpdateId; ts_venue = E or 0
@@ -324,7 +324,7 @@ NX_API void nx_validator_free(nx_validator_t *v);
  * "snapshot"|"update","data":[{symbol, bids, asks, checksum, timestamp}]}).
  * A snapshot is CLEAR + SET... flagged NX_BOOKF_SNAPSHOT; an update is SET
  * per level (qty 0 = delete), levels in message order. The checksum
- * (v1 "c", v2 "checksum") is carried on the LAST delta in `reserved` with
+ * (v1 "c", v2 "checksum") is carried on the LAST delta in `aux` with
  * NX_BOOKF_CHECKSUM; the book verifies it (nexus/book.h). Kraken sends no
  * update ids: update_id = first_update_id = 0. ts_venue: v2 the message
  * timestamp; v1 the latest level timestamp in the message.

@@ -22,6 +22,17 @@
 #include "nexus/store.h"
 
 
+/* Binance raw stream captures: one parser and one event array for the run. */
+typedef struct {
+    nx_data_msg_parser_t *parser;
+    nx_event_t *evs;
+    size_t cap;
+    nx_data_stream_spec_t spec;
+    nx_data_kind_t kind;
+    const char *symbol;
+    uint64_t skipped; /* messages of other kinds or symbols */
+} nx__stream_t;
+
 typedef struct {
     nx_store_writer_t *w;
     nx_validator_t *v;
@@ -31,6 +42,7 @@ typedef struct {
     const char *raw;   /* current raw row (line formats), or NULL */
     size_t raw_len;
     uint64_t rows;     /* rows parsed */
+    nx__stream_t *stream;
 } nx__imp_t;
 
 static void nx__import_usage(FILE *f) {
@@ -43,8 +55,10 @@ static void nx__import_usage(FILE *f) {
             "\n"
             "  --venue V, --symbol S   the instrument (its tick and lot sizes give the scales)\n"
             "  --kind K                trades | aggtrades | quotes | bars_<tf> (bars_1m, bars_1h, ...)\n"
-            "  --format F              binance-trades (default for trades), binance-aggtrades\n"
-            "                          (aggtrades), binance-klines (bars), freqtrade-candles,\n"
+            "  --format F              binance-trades (default for trades), binance-aggtrades,\n"
+            "                          binance-stream (raw `<recv_ns> <json>` captures: trades,\n"
+            "                          aggtrades, quotes = bookTicker, depth = snapshots + diffs),\n"
+            "                          binance-klines (bars), freqtrade-candles,\n"
             "                          freqtrade-trades, kraken-trades, lean-trades, lean-quotes,\n"
             "                          lean-bars, csv\n"
             "  --instruments FILE      instruments YAML (default: the --config's); or give\n"
@@ -136,6 +150,48 @@ static int nx__q_publish(FILE *tmp, const char *path) {
     return NX_OK;
 }
 
+static int nx__symbol_is(const char *a, size_t n, const char *b) {
+    if (strlen(b) != n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'a' && x <= 'z') x = (char)(x - 32);
+        if (y >= 'a' && y <= 'z') y = (char)(y - 32);
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+/* One capture line: the message's events of the wanted kind and symbol. */
+static int nx__stream_line(nx__imp_t *im, const char *l, size_t n) {
+    nx__stream_t *s = im->stream;
+    nx_data_msg_t msg;
+    int rc = nx_data_parse_binance_line(s->parser, l, n, &s->spec, s->evs, s->cap, &msg);
+    if (rc == NX_ENOTFOUND) {
+        s->skipped++;
+        return NX_OK;
+    }
+    if (rc < 0) return rc;
+    int want;
+    switch (s->kind) {
+    case NX_KIND_TRADES: want = msg.kind == NX_MSG_TRADE; break;
+    case NX_KIND_AGGTRADES: want = msg.kind == NX_MSG_AGGTRADE; break;
+    case NX_KIND_QUOTES: want = msg.kind == NX_MSG_BOOK_TICKER; break;
+    case NX_KIND_DEPTH: want = msg.kind == NX_MSG_DEPTH_DIFF || msg.kind == NX_MSG_DEPTH_SNAPSHOT; break;
+    default: want = 0;
+    }
+    /* multi-symbol captures: keep the asked symbol (snapshots name none) */
+    if (want && msg.symbol && !nx__symbol_is(msg.symbol, msg.symbol_len, s->symbol)) want = 0;
+    if (!want) {
+        s->skipped++;
+        return NX_OK;
+    }
+    for (size_t i = 0; i < msg.n_events; i++) {
+        im->rows++;
+        if ((rc = nx_validator_push(im->v, &s->evs[i].h)) < 0) return rc;
+    }
+    return NX_OK;
+}
+
 static int nx__import_file(nx__imp_t *im, nx_importer_t *imp, const char *path, int json,
                            nx_cli_progress_t *prog, uint64_t done_before) {
     nx_line_reader_t *r;
@@ -143,8 +199,24 @@ static int nx__import_file(nx__imp_t *im, nx_importer_t *imp, const char *path, 
     if (rc < 0) return rc;
     char entry[512] = "";
     im->where = nx_line_reader_where(r);
-    nx_importer_begin_file(imp, path);
-    if (json) {
+    if (imp) nx_importer_begin_file(imp, path);
+    if (im->stream) {
+        const char *l;
+        size_t n;
+        uint64_t k = 0;
+        while ((rc = nx_line_reader_next(r, &l, &n)) == NX_OK) {
+            im->line = nx_line_reader_lineno(r);
+            im->raw = l;
+            im->raw_len = n;
+            if (n == 0) continue;
+            if ((rc = nx__stream_line(im, l, n)) < 0) {
+                rc = NX_ERR_APPEND(rc, "%s:%llu", im->where, (unsigned long long)im->line);
+                break;
+            }
+            if ((++k & 0x3FFF) == 0) nx_cli_progress_update(prog, done_before + nx_line_reader_pos(r));
+        }
+        if (rc == NX_EEND) rc = NX_OK;
+    } else if (json) {
         const char *d;
         size_t n;
         while ((rc = nx_line_reader_read(r, &d, &n)) == NX_OK) {
@@ -353,7 +425,26 @@ int nx_cli_data_import(const nx_cli_global_t *g, int argc, char **argv) {
     nx_instruments_free(reg);
 
     nx_importer_t *imp = NULL;
-    if (nx_importer_new(&io, &imp) < 0) {
+    static nx__stream_t stream;
+    if (io.format == NX_FMT_BINANCE_STREAM) {
+        if (kind != NX_KIND_TRADES && kind != NX_KIND_AGGTRADES && kind != NX_KIND_QUOTES &&
+            kind != NX_KIND_DEPTH) {
+            fprintf(stderr, "nexus data import: binance-stream gives trades, aggtrades, quotes or depth\n");
+            return NX_EXIT_USAGE;
+        }
+        memset(&stream, 0, sizeof stream);
+        stream.cap = NX_DATA_MSG_EVENTS(1000);
+        stream.evs = nx_calloc(stream.cap, sizeof *stream.evs);
+        if (!stream.evs || nx_data_msg_parser_new(1000, &stream.parser) < 0) {
+            nx_free(stream.evs);
+            return nx_cli_fail("data import", NX_ENOMEM);
+        }
+        stream.spec.instrument = io.instrument;
+        stream.spec.price_scale = io.price_scale;
+        stream.spec.qty_scale = io.qty_scale;
+        stream.kind = kind;
+        stream.symbol = symbol;
+    } else if (nx_importer_new(&io, &imp) < 0) {
         fprintf(stderr, "nexus data import: %s\n", nx_err_message());
         return NX_EXIT_USAGE;
     }
@@ -378,6 +469,7 @@ int nx_cli_data_import(const nx_cli_global_t *g, int argc, char **argv) {
     nx_store_t *st = NULL;
     nx__imp_t im;
     memset(&im, 0, sizeof im);
+    if (io.format == NX_FMT_BINANCE_STREAM) im.stream = &stream;
     im.qf = tmpfile();
     if (!im.qf) {
         nx_importer_free(imp);
@@ -402,6 +494,7 @@ int nx_cli_data_import(const nx_cli_global_t *g, int argc, char **argv) {
     int64_t t0 = nx_mono_now();
     for (size_t f = 0; f < nfiles; f++) {
         rc = nx__import_file(&im, imp, files[f], nx_import_format_is_json(io.format), &prog, done);
+        /* stream captures: other kinds and symbols in the file are skipped, counted */
         if (rc < 0) {
             stage = "data import";
             goto fail;
@@ -438,6 +531,9 @@ int nx_cli_data_import(const nx_cli_global_t *g, int argc, char **argv) {
            kind_s, nx_import_format_name(io.format), nfiles, nfiles == 1 ? "" : "s", secs,
            secs > 0 ? (double)vs.in / secs / 1e6 : 0.0);
     printf("  rows read        %llu\n", (unsigned long long)vs.in);
+    if (im.stream)
+        printf("  messages skipped %llu (other kinds or symbols)\n",
+               (unsigned long long)im.stream->skipped);
     printf("  stored           %llu new, %llu already stored\n", (unsigned long long)ws.stored,
            (unsigned long long)ws.duplicates);
     printf("  quarantined      %llu rejected, %llu flagged", (unsigned long long)vs.rejected,
@@ -469,6 +565,10 @@ done:
     nx_validator_free(im.v);
     nx_store_close(st);
     nx_importer_free(imp);
+    if (im.stream) {
+        nx_data_msg_parser_free(im.stream->parser);
+        nx_free(im.stream->evs);
+    }
     if (im.qf) fclose(im.qf);
     return exit_code;
 }

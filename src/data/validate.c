@@ -264,21 +264,31 @@ static int nx__check_shape(nx_validator_t *v, const nx_event_hdr_t *ev, int64_t 
             *reject = 1;
             return nx__report(v, NX_RULE_NONPOSITIVE, 1, ev, "book level price not positive or qty negative");
         }
-        /* Sequence: a diff batch must start right after the previous one. */
-        if (!(d->flags & NX_BOOKF_SNAPSHOT) && d->update_id && d->first_update_id) {
-            if (v->have_update && d->first_update_id != v->prev_update_id + 1 &&
-                d->update_id != v->prev_update_id) {
-                snprintf(msg, sizeof msg, "first update id %llu after %llu",
-                         (unsigned long long)d->first_update_id,
+        /* Sequence of diffs (snapshots aside): a new batch must follow the
+         * previous diff batch: spot U <= last u + 1; futures pu == last u.
+         * The book module applies the venue's full sync rules; this only
+         * flags holes in the recorded stream. */
+        if ((d->flags & NX_BOOKF_SNAPSHOT) || !d->update_id) return NX_OK;
+        if (v->have_update && d->update_id != v->prev_update_id) {
+            int gap;
+            uint64_t from;
+            if (d->flags & NX_BOOKF_PU) {
+                from = d->first_update_id - d->aux; /* pu */
+                gap = from != v->prev_update_id;
+            } else {
+                from = d->first_update_id;
+                gap = from > v->prev_update_id + 1;
+            }
+            if (gap) {
+                snprintf(msg, sizeof msg, "batch %llu..%llu after %llu",
+                         (unsigned long long)from, (unsigned long long)d->update_id,
                          (unsigned long long)v->prev_update_id);
                 int rc = nx__report(v, NX_RULE_SEQ_GAP, 0, ev, msg);
                 if (rc < 0) return rc;
             }
         }
-        if (d->update_id) {
-            v->prev_update_id = d->update_id;
-            v->have_update = 1;
-        }
+        if (!v->have_update || d->update_id > v->prev_update_id) v->prev_update_id = d->update_id;
+        v->have_update = 1;
         return NX_OK;
     }
     default: return NX_OK;
