@@ -37,7 +37,10 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv);
 int nx_cli_config(const nx_cli_global_t *g, int argc, char **argv);
 int nx_cli_instruments(const nx_cli_global_t *g, int argc, char **argv);
 int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv);
+/* `nexus features`: bar features, candlestick patterns, multi-timeframe (cmd_features.c). */
+int nx_cli_features(const nx_cli_global_t *g, int argc, char **argv);
 /* `nexus regime fit|label` (cmd_regime.c). */
+int nx_cli_regime(const nx_cli_global_t *g, int argc, char **argv);
 /* `nexus data <sub>`: dispatcher in cmd_data.c (ls, info, verify, export there). */
 int nx_cli_data(const nx_cli_global_t *g, int argc, char **argv);
 /*
@@ -61,6 +64,7 @@ typedef struct nx_cli_progress {
     uint64_t total;
     int enabled, drawn;
     int64_t last_ns, start_ns;
+    uint64_t rows; /* rows processed so far (shown as rows/s when set) */
 } nx_cli_progress_t;
 void nx_cli_progress_init(nx_cli_progress_t *p, const char *label, uint64_t total);
 void nx_cli_progress_update(nx_cli_progress_t *p, uint64_t done);

@@ -213,7 +213,7 @@ static int nx__import_file(nx__imp_t *im, nx_importer_t *imp, const char *path, 
                 rc = NX_ERR_APPEND(rc, "%s:%llu", im->where, (unsigned long long)im->line);
                 break;
             }
-            if ((++k & 0x3FFF) == 0) nx_cli_progress_update(prog, done_before + nx_line_reader_pos(r));
+            if ((++k & 0x3FFF) == 0) (prog->rows = im->rows, nx_cli_progress_update(prog, done_before + nx_line_reader_pos(r)));
         }
         if (rc == NX_EEND) rc = NX_OK;
     } else if (json) {
@@ -228,7 +228,7 @@ static int nx__import_file(nx__imp_t *im, nx_importer_t *imp, const char *path, 
             rc = nx_importer_bytes(imp, d, n, nx__to_validator, im);
             im->line = nx_importer_json_row(imp);
             if (rc < 0) break;
-            nx_cli_progress_update(prog, done_before + nx_line_reader_pos(r));
+            (prog->rows = im->rows, nx_cli_progress_update(prog, done_before + nx_line_reader_pos(r)));
         }
         if (rc == NX_EEND) rc = nx_importer_end(imp);
         if (rc < 0) rc = NX_ERR_APPEND(rc, "%s: JSON row %llu", im->where,
@@ -253,7 +253,7 @@ static int nx__import_file(nx__imp_t *im, nx_importer_t *imp, const char *path, 
                 rc = NX_ERR_APPEND(rc, "%s:%llu", im->where, (unsigned long long)im->line);
                 break;
             }
-            if ((++k & 0xFFFF) == 0) nx_cli_progress_update(prog, done_before + nx_line_reader_pos(r));
+            if ((++k & 0xFFFF) == 0) (prog->rows = im->rows, nx_cli_progress_update(prog, done_before + nx_line_reader_pos(r)));
         }
         if (rc == NX_EEND) rc = NX_OK;
     }

@@ -15,6 +15,7 @@ void nx_cli_progress_init(nx_cli_progress_t *p, const char *label, uint64_t tota
     p->last_ns = 0;
     p->start_ns = nx_mono_now();
     p->drawn = 0;
+    p->rows = 0;
 }
 
 void nx_cli_progress_update(nx_cli_progress_t *p, uint64_t done) {
@@ -30,8 +31,12 @@ void nx_cli_progress_update(nx_cli_progress_t *p, uint64_t done) {
     bar[width] = '\0';
     double secs = (double)(now - p->start_ns) / 1e9;
     double eta = frac > 0.001 ? secs / frac - secs : 0;
-    fprintf(stderr, "\r%s [%s] %5.1f%%  %.1fs elapsed, ~%.1fs left ", p->label, bar, frac * 100,
-            secs, eta);
+    if (p->rows && secs > 0)
+        fprintf(stderr, "\r%s [%s] %5.1f%%  %.2fM rows/s  %.1fs elapsed, ~%.1fs left ", p->label,
+                bar, frac * 100, (double)p->rows / secs / 1e6, secs, eta);
+    else
+        fprintf(stderr, "\r%s [%s] %5.1f%%  %.1fs elapsed, ~%.1fs left ", p->label, bar,
+                frac * 100, secs, eta);
     fflush(stderr);
 }
 
