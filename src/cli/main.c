@@ -14,6 +14,8 @@ static const nx_cli_cmd_t nx__cmds[] = {
     {"config", "validate a YAML config and print the resolved settings", nx_cli_config},
     {"instruments", "load and list instruments from a YAML file", nx_cli_instruments},
     {"ta", "run streaming indicators over a bars CSV (sma, rsi, macd, bbands, ...)", nx_cli_ta},
+    {"features", "volatility features, candlestick patterns and multi-timeframe confluence over bars",
+     nx_cli_features},
     {"data", "the market-data store: ls, info, verify, export, import, bars", nx_cli_data},
 };
 
