@@ -71,6 +71,7 @@ typedef struct nx_event_hdr {
     X(SIGNAL, 0x0201, signal, nx_ev_signal_t)                                  \
     X(ORDER_INTENT, 0x0202, order_intent, nx_ev_order_intent_t)                \
     X(RISK_DECISION, 0x0203, risk_decision, nx_ev_risk_decision_t)             \
+    X(REGIME, 0x0204, regime, nx_ev_regime_t)                                  \
     /* execution */                                                            \
     X(ORDER_ACK, 0x0301, order_ack, nx_ev_order_t)                             \
     X(ORDER_REJECT, 0x0302, order_reject, nx_ev_order_t)                       \
@@ -361,6 +362,29 @@ typedef struct nx_ev_risk_decision {
     int64_t approved_qty;
     int64_t limit_value;
 } nx_ev_risk_decision_t;
+
+/*
+ * REGIME (104 bytes): the regime detector's published label changed
+ * (nexus/regime.h; labels are nx_regime_label_t). Published on
+ * `regime.<venue>.<symbol>`.
+ *   48 4 instrument  52 1 label  53 1 prev_label
+ *   54 1 source (0 none, 1 rules, 2 hmm)  55 1 state (HMM state, 0xFF none)
+ *   56 4 held_bars (bars the previous label was held)  60 1 nstates  61 3 reserved
+ *   64 8 confidence (double)  72 32 posterior[4] (double, 0 beyond nstates)
+ */
+typedef struct nx_ev_regime {
+    nx_event_hdr_t h;
+    uint32_t instrument;
+    uint8_t label;
+    uint8_t prev_label;
+    uint8_t source;
+    uint8_t state;
+    uint32_t held_bars;
+    uint8_t nstates;
+    uint8_t reserved[3];
+    double confidence;
+    double posterior[4];
+} nx_ev_regime_t;
 
 /*
  * ORDER_ACK / ORDER_REJECT / ORDER_CANCEL / ORDER_EXPIRE (104 bytes).

@@ -16,6 +16,7 @@ static const nx_cli_cmd_t nx__cmds[] = {
     {"ta", "run streaming indicators over a bars CSV (sma, rsi, macd, bbands, ...)", nx_cli_ta},
     {"features", "volatility features, candlestick patterns and multi-timeframe confluence over bars",
      nx_cli_features},
+    {"regime", "fit the regime HMM and label bars (fit|label)", nx_cli_regime},
     {"data", "the market-data store: ls, info, verify, export, import, bars", nx_cli_data},
 };
 

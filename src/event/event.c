@@ -27,6 +27,7 @@ _Static_assert(sizeof(nx_ev_funding_t) == 88, "funding layout");
 _Static_assert(sizeof(nx_ev_signal_t) == 80, "signal layout");
 _Static_assert(sizeof(nx_ev_order_intent_t) == 112, "order intent layout");
 _Static_assert(sizeof(nx_ev_risk_decision_t) == 88, "risk decision layout");
+_Static_assert(sizeof(nx_ev_regime_t) == 104, "regime layout");
 _Static_assert(sizeof(nx_ev_order_t) == 104, "order layout");
 _Static_assert(sizeof(nx_ev_fill_t) == 120, "fill layout");
 _Static_assert(sizeof(nx_ev_position_t) == 96, "position layout");
@@ -186,6 +187,11 @@ static const nx__field_t nx__f_risk[] = {
     FLD(nx_ev_risk_decision_t, reasons, F_U64),
     DEC(nx_ev_risk_decision_t, approved_qty, qty_scale),
     FLD(nx_ev_risk_decision_t, limit_value, F_I64), END};
+static const nx__field_t nx__f_regime[] = {
+    FLD(nx_ev_regime_t, instrument, F_U32), FLD(nx_ev_regime_t, label, F_U8),
+    FLD(nx_ev_regime_t, prev_label, F_U8), FLD(nx_ev_regime_t, source, F_U8),
+    FLD(nx_ev_regime_t, state, F_U8), FLD(nx_ev_regime_t, held_bars, F_U32),
+    FLD(nx_ev_regime_t, nstates, F_U8), FLD(nx_ev_regime_t, confidence, F_F64), END};
 static const nx__field_t nx__f_order[] = {
     FLD(nx_ev_order_t, intent_id, F_U64), FLD(nx_ev_order_t, venue_order_id, F_U64),
     FLD(nx_ev_order_t, instrument, F_U32), FLD(nx_ev_order_t, side, F_SIDE),
@@ -239,6 +245,7 @@ static const nx__field_t *nx__fields(uint16_t type) {
     case NX_EV_SIGNAL: return nx__f_signal;
     case NX_EV_ORDER_INTENT: return nx__f_intent;
     case NX_EV_RISK_DECISION: return nx__f_risk;
+    case NX_EV_REGIME: return nx__f_regime;
     case NX_EV_ORDER_ACK:
     case NX_EV_ORDER_REJECT:
     case NX_EV_ORDER_CANCEL:
