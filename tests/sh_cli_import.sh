@@ -91,6 +91,11 @@ awk -F, 'NR>1{o=$1*1000; printf "%.0f,%s,%s,%s,%s,%s,%.0f,0,0,0,0,0\n",o,$2,$3,$
 "$CLI" data export --store "$T/s4" --venue binance --symbol BTCUSDT --kind bars_1m --format csv --out "$T/k.csv" \
     2>/dev/null || fail "export klines"
 cmp -s "$T/k.csv" "$T/bars1m.csv" || fail "klines round trip"
+# indicators over stored bars equal indicators over the same bars as CSV
+"$CLI" ta --store "$T/s4" --venue binance --symbol BTCUSDT --tf 1m --ind 'sma:3,rsi:5,macd:3:5:2' >"$T/ta_store.csv" ||
+    fail "ta from the store"
+"$CLI" ta --in "$T/bars1m.csv" --ind 'sma:3,rsi:5,macd:3:5:2' >"$T/ta_csv.csv" || fail "ta from csv"
+cmp -s "$T/ta_store.csv" "$T/ta_csv.csv" || fail "ta from the store differs from ta from the CSV"
 
 # --- other formats ----------------------------------------------------------------
 printf '1672531436,90.540000,1.10448420\n1672531471,90.450000,1.00000000\n' >"$T/kr.csv"

@@ -13,6 +13,7 @@
 #include "nexus/ta.h"
 #include "nexus/time.h"
 #include "nx_test.h"
+#include "ta/ta_int.h" /* to see which set members share a core */
 #include "ta_talib_cmp.h"
 
 /* Every kind, with the options, as a spec. */
@@ -179,6 +180,206 @@ static void a_set_gives_the_same_values_as_its_members_alone(void **state) {
     assert_int_equal(nx_ta_set_add(set, extra), NX_ELIMIT);
     nx_ta_free(extra);
     nx_ta_set_free(set);
+}
+
+/* ---- the hot-path API: embedded SMA / EMA with inline updates ---------------- */
+
+static void inline_sma_and_ema_equal_the_generic_updates_bit_for_bit(void **state) {
+    (void)state;
+    make_synthetic();
+    static const uint32_t periods[] = {1, 2, 3, 20, 200};
+    for (size_t p = 0; p < NX_ARRAY_LEN(periods); p++) {
+        uint32_t n = periods[p];
+        char spec[64];
+        static double ring[200];
+        nx_ta_sma_t sma = {0};
+        nx_ta_ema_t ema = {0}, emaf = {0};
+        assert_int_equal(nx_ta_sma_init(&sma, n, ring), 0);
+        assert_int_equal(nx_ta_ema_init(&ema, n, 0), 0);
+        assert_int_equal(nx_ta_ema_init(&emaf, n, NX_TA_OPT_SEED_FIRST), 0);
+        snprintf(spec, sizeof spec, "sma:%u", n);
+        nx_ta_t *gs = mk(spec);
+        snprintf(spec, sizeof spec, "ema:%u", n);
+        nx_ta_t *ge = mk(spec);
+        snprintf(spec, sizeof spec, "ema:%u:seed=first", n);
+        nx_ta_t *gf = mk(spec);
+        for (int i = 0; i < NSYN; i++) {
+            double x = syn[i].close, vs = NAN, ve = NAN, vf = NAN;
+            int rs = nx_ta_sma_update(&sma, x, &vs), re = nx_ta_ema_update(&ema, x, &ve),
+                rf = nx_ta_ema_update(&emaf, x, &vf);
+            assert_int_equal(nx_ta_update_value(gs, x), 0);
+            assert_int_equal(nx_ta_update_value(ge, x), 0);
+            assert_int_equal(nx_ta_update_value(gf, x), 0);
+            assert_int_equal(rs, i >= (int)n - 1);
+            assert_int_equal(re, i >= (int)n - 1);
+            assert_int_equal(rf, i >= (int)n - 1);
+            assert_true(same(rs ? vs : NAN, nx_ta_value(gs, 0)));
+            assert_true(same(re ? ve : NAN, nx_ta_value(ge, 0)));
+            assert_true(same(rf ? vf : NAN, nx_ta_value(gf, 0)));
+            if (re) assert_true(same(ema.value, ve));
+        }
+        assert_int_equal(sma.count, NSYN);
+        assert_int_equal(ema.count, NSYN);
+        /* a bad input is refused with its index and changes nothing */
+        nx_ta_sma_t before = sma;
+        double v = 7;
+        assert_int_equal(nx_ta_sma_update(&sma, NAN, &v), NX_EINVAL);
+        assert_true(strstr(nx_err_message(), "input 5000: value is NaN") != NULL);
+        assert_int_equal(nx_ta_ema_update(&ema, INFINITY, &v), NX_EINVAL);
+        assert_true(strstr(nx_err_message(), "infinite") != NULL);
+        assert_true(v == 7);
+        assert_memory_equal(&before, &sma, sizeof sma);
+        nx_ta_free(gs);
+        nx_ta_free(ge);
+        nx_ta_free(gf);
+    }
+    nx_ta_sma_t s;
+    nx_ta_ema_t e;
+    double ring[4];
+    assert_int_equal(nx_ta_sma_init(&s, 0, ring), NX_EINVAL);
+    assert_true(strstr(nx_err_message(), "period") != NULL);
+    assert_int_equal(nx_ta_sma_init(&s, 4, NULL), NX_EINVAL);
+    assert_int_equal(nx_ta_sma_init(&s, NX_TA_PERIOD_MAX + 1u, ring), NX_EINVAL);
+    assert_int_equal(nx_ta_ema_init(&e, 0, 0), NX_EINVAL);
+    assert_int_equal(nx_ta_ema_init(&e, 10, NX_TA_OPT_SAMPLE), NX_EINVAL);
+    assert_true(strstr(nx_err_message(), "option") != NULL);
+}
+
+/* ---- sets share cores between members ------------------------------------------ */
+
+/* Members that share a core, in the order that shares and its reverse, plus
+ * ones that must not share (other periods, CMO's sum form). */
+static const char share_list[] =
+    "adx:14,adxr:14,di:14,di:7,rsi:14,cmo:14,cmo:14:form=sum,stochrsi:14:14:3,rsi:9,"
+    "stoch:14:3:3,willr:14,donchian:14,aroon:13,aroonosc:13,stoch:14:1:1,willr:13,"
+    "atr:10,natr:10,supertrend:10:3,keltner:20:2:10,atr:14";
+static const char share_list_rev[] =
+    "atr:14,keltner:20:2:10,supertrend:10:3,natr:10,atr:10,willr:13,stoch:14:1:1,"
+    "aroonosc:13,aroon:13,donchian:14,willr:14,stoch:14:3:3,rsi:9,stochrsi:14:14:3,"
+    "cmo:14:form=sum,cmo:14,rsi:14,di:7,di:14,adxr:14,adx:14";
+
+static size_t set_followers(const nx_ta_set_t *set) {
+    size_t k = 0;
+    for (size_t i = 0; i < nx_ta_set_count(set); i++) {
+        const nx_ta_t *t = nx_ta_set_get(set, i);
+        k += t->share && !t->share->own;
+    }
+    return k;
+}
+
+static void check_set_against_alone(const char *list, size_t followers) {
+    nx_ta_set_t *set;
+    assert_int_equal(nx_ta_set_new(64, &set), 0);
+    assert_int_equal(nx_ta_set_add_list(set, list, strlen(list)), 0);
+    assert_int_equal(set_followers(set), followers);
+    /* one member joins late (after 100 bars): it must run its own core */
+    nx_ta_t *late = mk("adx:14");
+    size_t n = nx_ta_set_count(set);
+    nx_ta_t *alone[64], *late_alone = mk("adx:14");
+    /* the alone copies, parsed from the same list */
+    {
+        size_t pos = 0, s = 0, len = strlen(list);
+        while (pos < len) {
+            size_t b = pos;
+            while (pos < len && list[pos] != ',') pos++;
+            assert_int_equal(nx_ta_parse(list + b, pos - b, &alone[s++]), 0);
+            pos++;
+        }
+        assert_int_equal(s, n);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < NSYN; i++) {
+            if (pass == 0 && i == 100) assert_int_equal(nx_ta_set_add(set, late), 0);
+            assert_int_equal(nx_ta_set_update(set, &syn[i]), 0);
+            for (size_t s = 0; s < n; s++) {
+                assert_int_equal(nx_ta_update(alone[s], &syn[i]), 0);
+                nx_ta_t *m = nx_ta_set_get(set, s);
+                assert_int_equal(nx_ta_ready(m), nx_ta_ready(alone[s]));
+                for (size_t k = 0; k < nx_ta_outputs(m); k++)
+                    if (!same(nx_ta_value(m, k), nx_ta_value(alone[s], k)))
+                        fail_msg("%s bar %d: %.17g vs %.17g alone", nx_ta_output_name(m, k), i,
+                                 nx_ta_value(m, k), nx_ta_value(alone[s], k));
+            }
+            if (pass == 1 || i >= 100) {
+                assert_int_equal(nx_ta_update(late_alone, &syn[i]), 0);
+                assert_true(same(nx_ta_value(late, 0), nx_ta_value(late_alone, 0)));
+            }
+        }
+        /* the second pass: after a set reset, against fresh objects */
+        /* the late one ran its own core; after the reset it shares */
+        assert_int_equal(set_followers(set), followers + (size_t)pass);
+        nx_ta_set_reset(set);
+        assert_int_equal(set_followers(set), followers + 1);
+        for (size_t s = 0; s < n; s++) nx_ta_reset(alone[s]);
+        nx_ta_reset(late_alone);
+        for (size_t s = 0; s < n; s++) assert_int_equal(nx_ta_ready(nx_ta_set_get(set, s)), 0);
+    }
+    /* members are updated through their set only */
+    nx_ta_t *m = nx_ta_set_get(set, 1);
+    assert_int_equal(nx_ta_update(m, &syn[0]), NX_EINVAL);
+    assert_true(strstr(nx_err_message(), "belongs to a set") != NULL);
+    nx_ta_t *r = nx_ta_set_get(set, 4); /* rsi:14 in share_list, a value indicator either way */
+    if (!nx_ta_needs_bars(r)) assert_int_equal(nx_ta_update_value(r, 1.0), NX_EINVAL);
+    nx_ta_set_t *other;
+    assert_int_equal(nx_ta_set_new(2, &other), 0);
+    assert_int_equal(nx_ta_set_add(other, m), NX_EINVAL);
+    nx_ta_set_free(other);
+    for (size_t s = 0; s < n; s++) nx_ta_free(alone[s]);
+    nx_ta_free(late_alone);
+    nx_ta_set_free(set);
+}
+
+static void set_members_sharing_a_core_equal_their_standalone_selves(void **state) {
+    (void)state;
+    make_synthetic();
+    /* adxr, di:14 on adx; cmo:14, stochrsi on rsi:14; stoch:14:1:1, willr:14,
+     * donchian:14 on stoch:14:3:3; aroonosc on aroon; natr, supertrend, keltner on atr:10 */
+    check_set_against_alone(share_list, 11);
+    /* supertrend, natr, atr:10 on keltner; aroon on aroonosc; donchian, willr:14,
+     * stoch:14:3:3 on stoch:14:1:1; cmo:14, rsi:14 on stochrsi; adx on adxr (di:14
+     * cannot stand for an ADX core) */
+    check_set_against_alone(share_list_rev, 10);
+}
+
+/* ---- rolling extremes (block algorithm) against a naive scan ---------------- */
+
+static void rolling_extremes_and_their_ages_match_a_naive_scan(void **state) {
+    (void)state;
+    make_synthetic();
+    static const int windows[] = {1, 2, 3, 7, 20, 64};
+    for (size_t w = 0; w < NX_ARRAY_LEN(windows); w++) {
+        int n = windows[w];
+        char spec[64];
+        snprintf(spec, sizeof spec, "donchian:%d", n);
+        nx_ta_t *don = mk(spec);
+        snprintf(spec, sizeof spec, "aroon:%d", n); /* window n+1, latest index among ties */
+        nx_ta_t *ar = mk(spec);
+        for (int i = 0; i < NSYN; i++) {
+            assert_int_equal(nx_ta_update(don, &syn[i]), 0);
+            assert_int_equal(nx_ta_update(ar, &syn[i]), 0);
+            if (i >= n - 1) {
+                double hh = -INFINITY, ll = INFINITY;
+                for (int k = i - n + 1; k <= i; k++) {
+                    hh = fmax(hh, syn[k].high);
+                    ll = fmin(ll, syn[k].low);
+                }
+                assert_true(nx_ta_value(don, 0) == hh && nx_ta_value(don, 2) == ll);
+            }
+            if (i >= n) {
+                int hi = i - n, lo = i - n;
+                for (int k = i - n; k <= i; k++) {
+                    if (syn[k].high >= syn[hi].high) hi = k;
+                    if (syn[k].low <= syn[lo].low) lo = k;
+                }
+                double up = 100.0 / n * (double)(n - (i - hi)), dn = 100.0 / n * (double)(n - (i - lo));
+                if (nx_ta_value(ar, 0) != up || nx_ta_value(ar, 1) != dn)
+                    fail_msg("aroon:%d bar %d: %g %g, naive %g %g", n, i, nx_ta_value(ar, 0),
+                             nx_ta_value(ar, 1), up, dn);
+            }
+        }
+        nx_ta_free(don);
+        nx_ta_free(ar);
+    }
 }
 
 /* ---- lookback, names, parameters ---------------------------------------------- */
@@ -765,6 +966,9 @@ static const struct CMUnitTest cases[] = {
     NX_CASE(talib_slice_in_repo_agrees_on_every_column),
     NX_CASE(streaming_equals_batch_in_chunks_of_1_2_3_7_100_and_all),
     NX_CASE(a_set_gives_the_same_values_as_its_members_alone),
+    NX_CASE(inline_sma_and_ema_equal_the_generic_updates_bit_for_bit),
+    NX_CASE(set_members_sharing_a_core_equal_their_standalone_selves),
+    NX_CASE(rolling_extremes_and_their_ages_match_a_naive_scan),
     NX_CASE(first_value_arrives_after_exactly_lookback_updates),
     NX_CASE(column_names_keep_the_parameters_as_written),
     NX_CASE(bad_parameters_are_rejected_with_a_message),

@@ -180,7 +180,8 @@ NX_API int nx_ta_new(nx_ta_kind_t kind, const double *params, size_t nparams, un
 NX_API int nx_ta_parse(const char *spec, size_t len, nx_ta_t **out);
 /* nx_ta_free(NULL) is a no-op. */
 NX_API void nx_ta_free(nx_ta_t *t);
-/* Back to the state right after creation (same parameters); no allocation. */
+/* Back to the state right after creation (same parameters); no allocation.
+ * Does nothing on a member of a set (see nx_ta_set_reset). */
 NX_API void nx_ta_reset(nx_ta_t *t);
 
 /*
@@ -374,12 +375,23 @@ static inline int nx_ta_ema_update(nx_ta_ema_t *e, double x, double *out) {
 /*
  * A set validates each bar once and updates every member, in order. It owns
  * its members. Capacity is fixed at creation (hard ceiling NX_TA_SET_MAX).
+ * Members that run the same core on the same bars share it: ADX, ADXR and
+ * DI of one period one directional movement; RSI, CMO and STOCHRSI of one
+ * period one Wilder gain/loss; STOCH, WILLR, DONCHIAN, AROON and AROONOSC of
+ * one window one highest high / lowest low; ATR, NATR, SUPERTREND and
+ * KELTNER of one ATR period one ATR (a member added before any update reads
+ * the core of the first earlier member that has it). Values are the same,
+ * bit for bit, as each indicator alone. So a member is updated and reset
+ * only through its set: nx_ta_update / nx_ta_update_value / nx_ta_batch on
+ * a member return NX_EINVAL and nx_ta_reset on it does nothing; reading
+ * (nx_ta_set_get, nx_ta_value...) is fine.
  */
 #define NX_TA_SET_MAX 256
 typedef struct nx_ta_set nx_ta_set_t;
 NX_API int nx_ta_set_new(size_t capacity, nx_ta_set_t **out);
 NX_API void nx_ta_set_free(nx_ta_set_t *s);
-/* Takes ownership of t on success. NX_ELIMIT when full. */
+/* Takes ownership of t on success. NX_ELIMIT when full, NX_EINVAL if t is
+ * already in a set. */
 NX_API int nx_ta_set_add(nx_ta_set_t *s, nx_ta_t *t);
 /*
  * Parse a comma-separated list of specs ("sma:20,rsi:14") and add each.
@@ -388,6 +400,8 @@ NX_API int nx_ta_set_add(nx_ta_set_t *s, nx_ta_t *t);
  */
 NX_API int nx_ta_set_add_list(nx_ta_set_t *s, const char *list, size_t len);
 NX_API int nx_ta_set_update(nx_ta_set_t *s, const nx_ta_bar_t *bar);
+/* Every member back to its state right after creation; no allocation. */
+NX_API void nx_ta_set_reset(nx_ta_set_t *s);
 NX_API size_t nx_ta_set_count(const nx_ta_set_t *s);
 NX_API nx_ta_t *nx_ta_set_get(const nx_ta_set_t *s, size_t i);
 /* Total outputs over all members (the CSV column count, ts excluded). */

@@ -9,6 +9,8 @@
 
 #include "cli/cli.h"
 #include "nexus/core.h"
+#include "nexus/decimal.h"
+#include "nexus/store.h"
 #include "nexus/ta.h"
 
 #define NX__TA_BUF (1u << 20)     /* read buffer */
@@ -17,6 +19,8 @@
 static void nx__ta_usage(FILE *f) {
     fprintf(f,
             "usage: nexus ta --in BARS.csv --ind SPECS [--out VALUES.csv]\n"
+            "       nexus ta --venue V --symbol S --tf 1m [--from TS] [--to TS] [--store DIR]\n"
+            "                --ind SPECS [--out VALUES.csv]   (bars from the store)\n"
             "\n"
             "Run streaming indicators over bars and write their values as CSV.\n"
             "\n"
@@ -123,9 +127,28 @@ static const char *nx__col_name(const nx_ta_set_t *set, size_t idx) {
     return "";
 }
 
+/* A stored bar as an indicator input row; ts text = open time in epoch seconds. */
+static void nx__bar_row(const nx_ev_bar_t *b, char *ts_buf, size_t cap, nx_ta_row_t *r) {
+    int64_t ts = b->h.ts_venue;
+    int n = ts % NX_NS_PER_SEC == 0
+                ? snprintf(ts_buf, cap, "%lld", (long long)(ts / NX_NS_PER_SEC))
+                : snprintf(ts_buf, cap, "%lld.%09lld", (long long)(ts / NX_NS_PER_SEC),
+                           (long long)(ts % NX_NS_PER_SEC));
+    r->ts_text = ts_buf;
+    r->ts_len = n > 0 ? (size_t)n : 0;
+    r->bar.ts = ts;
+    /* indicators are statistics: doubles from the exact stored mantissas */
+    r->bar.open = nx_dec_to_double(nx_dec_make(b->open, b->price_scale));
+    r->bar.high = nx_dec_to_double(nx_dec_make(b->high, b->price_scale));
+    r->bar.low = nx_dec_to_double(nx_dec_make(b->low, b->price_scale));
+    r->bar.close = nx_dec_to_double(nx_dec_make(b->close, b->price_scale));
+    r->bar.volume = nx_dec_to_double(nx_dec_make(b->volume, b->qty_scale));
+}
+
 int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
-    (void)g;
     const char *in = NULL, *ind = NULL, *outp = NULL;
+    const char *venue = NULL, *symbol = NULL, *tf_s = NULL, *store_dir = NULL;
+    const char *from_s = NULL, *to_s = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (nx_cli_is_help(a)) {
@@ -137,15 +160,42 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
             ind = argv[++i];
         } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
             outp = argv[++i];
+        } else if (strcmp(a, "--venue") == 0 && i + 1 < argc) {
+            venue = argv[++i];
+        } else if (strcmp(a, "--symbol") == 0 && i + 1 < argc) {
+            symbol = argv[++i];
+        } else if (strcmp(a, "--tf") == 0 && i + 1 < argc) {
+            tf_s = argv[++i];
+        } else if (strcmp(a, "--store") == 0 && i + 1 < argc) {
+            store_dir = argv[++i];
+        } else if (strcmp(a, "--from") == 0 && i + 1 < argc) {
+            from_s = argv[++i];
+        } else if (strcmp(a, "--to") == 0 && i + 1 < argc) {
+            to_s = argv[++i];
         } else {
             fprintf(stderr, "nexus ta: unknown or incomplete option '%s' (see nexus ta --help)\n",
                     a);
             return NX_EXIT_USAGE;
         }
     }
-    if (!in || !ind) {
-        fprintf(stderr, "nexus ta: --in and --ind are required (see nexus ta --help)\n");
+    int from_store = venue || symbol || tf_s;
+    if (!ind || (!in && !from_store) || (in && from_store) ||
+        (from_store && (!venue || !symbol || !tf_s))) {
+        fprintf(stderr, "nexus ta: --ind and either --in FILE or --venue, --symbol and --tf are "
+                        "required (see nexus ta --help)\n");
         return NX_EXIT_USAGE;
+    }
+    int64_t tf = 0, from = NX_STORE_TS_MIN, to = NX_STORE_TS_MAX;
+    if (from_store) {
+        if (nx_duration_parse(tf_s, strlen(tf_s), &tf) < 0 || tf <= 0) {
+            fprintf(stderr, "nexus ta: --tf: bad span '%s'\n", tf_s);
+            return NX_EXIT_USAGE;
+        }
+        if ((from_s && nx_time_parse(from_s, strlen(from_s), &from) < 0) ||
+            (to_s && nx_time_parse(to_s, strlen(to_s), &to) < 0)) {
+            fprintf(stderr, "nexus ta: %s\n", nx_err_message());
+            return NX_EXIT_USAGE;
+        }
     }
 
     /* The indicator set: a bad spec is a usage error, nothing is read. */
@@ -175,6 +225,8 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
 
     int code = NX_EXIT_FAIL;
     nx__lines_t rd = {0};
+    nx_store_t *stor = NULL;
+    nx_store_cursor_t *cur = NULL;
     FILE *out = NULL;
     char tmp[4096] = "";
     size_t rowcap = 64 + nx_ta_set_outputs(set) * 32 + NX__TA_LINE_MAX;
@@ -184,13 +236,37 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
         code = nx_cli_fail("ta", NX_ENOMEM);
         goto done;
     }
-    rd.f = fopen(in, "rb");
-    if (!rd.f) {
-        fprintf(stderr, "nexus ta: %s: %s\n", in, strerror(errno));
-        goto done;
+    uint64_t total = 0;
+    if (from_store) {
+        char root[4096];
+        if (!store_dir) {
+            char dd[4000];
+            if (nx_cli_data_dir(g, dd, sizeof dd) < 0) {
+                code = nx_cli_fail("ta", NX_EINVAL);
+                goto done;
+            }
+            snprintf(root, sizeof root, "%s/store", dd);
+            store_dir = root;
+        }
+        nx_store_opts_t so;
+        nx_store_opts_default(&so);
+        so.flags |= NX_STORE_RDONLY;
+        nx_store_stream_t s = {{venue, symbol, NX_KIND_BARS, tf}, 0, 0};
+        if ((rc = nx_store_open(store_dir, &so, &stor)) < 0 ||
+            (rc = nx_store_cursor_open(stor, &s, 1, from, to, &cur)) < 0) {
+            nx_cli_fail("ta", rc);
+            goto done;
+        }
+        in = "store";
+    } else {
+        rd.f = fopen(in, "rb");
+        if (!rd.f) {
+            fprintf(stderr, "nexus ta: %s: %s\n", in, strerror(errno));
+            goto done;
+        }
+        struct stat st;
+        total = fstat(fileno(rd.f), &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
     }
-    struct stat st;
-    uint64_t total = fstat(fileno(rd.f), &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
     if (outp) { /* write beside the target, rename when complete */
         int n = snprintf(tmp, sizeof tmp, "%s.tmp", outp);
         if (n < 0 || (size_t)n >= sizeof tmp) {
@@ -211,14 +287,16 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
     const char *line;
     size_t len;
     uint64_t lineno = 1;
-    int got = nx__next_line(&rd, &line, &len);
-    if (got <= 0) {
+    int got = from_store ? 1 : nx__next_line(&rd, &line, &len);
+    if (from_store) {
+        /* no header to check: the store's bars are typed */
+    } else if (got <= 0) {
         fprintf(stderr, "nexus ta: %s:1: %s\n", in,
                 got == 0 ? "empty file, expected the header ts,open,high,low,close,volume"
                          : nx_err_message());
         goto done;
     }
-    if (nx_ta_csv_header(line, len) < 0) {
+    if (!from_store && nx_ta_csv_header(line, len) < 0) {
         fprintf(stderr, "nexus ta: %s:1: %s\n", in, nx_err_message());
         goto done;
     }
@@ -232,6 +310,26 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
     nx_cli_progress_t prog;
     nx_cli_progress_init(&prog, "ta", total);
     for (;;) {
+        if (from_store) {
+            nx_event_hdr_t *ev;
+            char tsb[40];
+            nx_ta_row_t r;
+            rc = nx_store_cursor_next(cur, &ev);
+            lineno++;
+            if (rc == NX_EEND) break;
+            if (rc < 0 || (nx__bar_row((const nx_ev_bar_t *)ev, tsb, sizeof tsb, &r),
+                           nx_ta_set_update(set, &r.bar)) < 0) {
+                fprintf(stderr, "nexus ta: %s %s bars_%s row %llu: %s\n", venue, symbol, tf_s,
+                        (unsigned long long)lineno - 1, nx_err_message());
+                goto done;
+            }
+            if (nx__write_row(out, r.ts_text, r.ts_len, set, row, rowcap) < 0) {
+                fprintf(stderr, "nexus ta: %s: write error: %s\n", outp ? outp : "stdout",
+                        strerror(errno));
+                goto done;
+            }
+            continue;
+        }
         got = nx__next_line(&rd, &line, &len);
         lineno++;
         if (got == 0) break;
@@ -274,6 +372,8 @@ done:
     if (out && out != stdout) fclose(out);
     if (tmp[0]) remove(tmp);
     if (rd.f) fclose(rd.f);
+    nx_store_cursor_close(cur);
+    nx_store_close(stor);
     nx_free(rd.buf);
     nx_free(row);
     nx_ta_set_free(set);

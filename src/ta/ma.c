@@ -68,12 +68,13 @@ static void sma_step(nx_ta_t *t, double x) {
     nx__sma_t *s = t->st;
     if (nx__sma_step(s, x, &t->out[0])) t->ready = 1;
 }
+NX__TA_BAR_FORM(sma_step)
 int nx__ta_init_SMA(nx_ta_t *t, nx__ta_arena_t *a) {
     nx__sma_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
     if (s) nx__sma_init(s, a, n);
     t->lookback = (int)n - 1;
-    t->step_v = sma_step;
+    NX__TA_VALUE_STEPS(t, sma_step);
     return 0;
 }
 
@@ -83,12 +84,13 @@ static void ema_step(nx_ta_t *t, double x) {
     nx__ema_t *e = t->st;
     if (nx__ema_step(e, x, &t->out[0])) t->ready = 1;
 }
+NX__TA_BAR_FORM(ema_step)
 int nx__ta_init_EMA(nx_ta_t *t, nx__ta_arena_t *a) {
     nx__ema_t *e = nx__ta_state(a, sizeof *e);
     uint32_t n = nx__ta_pi(t, 0);
     if (e) nx__ema_init(e, n, 0, (t->opts & NX_TA_OPT_SEED_FIRST) != 0);
     t->lookback = (int)n - 1;
-    t->step_v = ema_step;
+    NX__TA_VALUE_STEPS(t, ema_step);
     return 0;
 }
 
@@ -98,12 +100,13 @@ static void wma_step(nx_ta_t *t, double x) {
     nx__wma_t *w = t->st;
     if (nx__wma_step(w, x, &t->out[0])) t->ready = 1;
 }
+NX__TA_BAR_FORM(wma_step)
 int nx__ta_init_WMA(nx_ta_t *t, nx__ta_arena_t *a) {
     nx__wma_t *w = nx__ta_state(a, sizeof *w);
     uint32_t n = nx__ta_pi(t, 0);
     if (w) nx__wma_init(w, a, n);
     t->lookback = (int)n - 1;
-    t->step_v = wma_step;
+    NX__TA_VALUE_STEPS(t, wma_step);
     return 0;
 }
 
@@ -120,6 +123,7 @@ static void dema_step(nx_ta_t *t, double x) {
     if (!nx__ema_step(&s->e2, v1, &v2)) return;
     nx__ta_set1(t, (2.0 * v1) - v2);
 }
+NX__TA_BAR_FORM(dema_step)
 static void tema_step(nx_ta_t *t, double x) {
     ema3_t *s = t->st;
     double v1, v2, v3;
@@ -128,6 +132,7 @@ static void tema_step(nx_ta_t *t, double x) {
     if (!nx__ema_step(&s->e3, v2, &v3)) return;
     nx__ta_set1(t, (3.0 * v1) - (3.0 * v2) + v3);
 }
+NX__TA_BAR_FORM(tema_step)
 static int ema3_init(nx_ta_t *t, nx__ta_arena_t *a, int depth) {
     ema3_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
@@ -141,11 +146,11 @@ static int ema3_init(nx_ta_t *t, nx__ta_arena_t *a, int depth) {
     return 0;
 }
 int nx__ta_init_DEMA(nx_ta_t *t, nx__ta_arena_t *a) {
-    t->step_v = dema_step;
+    NX__TA_VALUE_STEPS(t, dema_step);
     return ema3_init(t, a, 2);
 }
 int nx__ta_init_TEMA(nx_ta_t *t, nx__ta_arena_t *a) {
-    t->step_v = tema_step;
+    NX__TA_VALUE_STEPS(t, tema_step);
     return ema3_init(t, a, 3);
 }
 
@@ -161,6 +166,7 @@ static void trima_step(nx_ta_t *t, double x) {
     if (!nx__sma_step(&s->a, x, &v)) return;
     if (nx__sma_step(&s->b, v, &t->out[0])) t->ready = 1;
 }
+NX__TA_BAR_FORM(trima_step)
 int nx__ta_init_TRIMA(nx_ta_t *t, nx__ta_arena_t *a) {
     trima_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
@@ -171,7 +177,7 @@ int nx__ta_init_TRIMA(nx_ta_t *t, nx__ta_arena_t *a) {
         nx__sma_init(&s->b, a, n2);
     }
     t->lookback = (int)n - 1;
-    t->step_v = trima_step;
+    NX__TA_VALUE_STEPS(t, trima_step);
     return 0;
 }
 
@@ -219,6 +225,7 @@ static void kama_step(nx_ta_t *t, double x) {
     s->kama = ((x - s->kama) * sc) + s->kama;
     t->out[0] = s->kama;
 }
+NX__TA_BAR_FORM(kama_step)
 int nx__ta_init_KAMA(nx_ta_t *t, nx__ta_arena_t *a) {
     kama_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
@@ -231,7 +238,7 @@ int nx__ta_init_KAMA(nx_ta_t *t, nx__ta_arena_t *a) {
         s->c_diff = 2.0 / (fast + 1.0) - s->c_max;
     }
     t->lookback = (int)n;
-    t->step_v = kama_step;
+    NX__TA_VALUE_STEPS(t, kama_step);
     return 0;
 }
 
@@ -254,6 +261,7 @@ static void hma_step(nx_ta_t *t, double x) {
     if (!nx__wma_step(&s->full, x, &f) || !rh) return;
     if (nx__wma_step(&s->out, 2.0 * h - f, &t->out[0])) t->ready = 1;
 }
+NX__TA_BAR_FORM(hma_step)
 int nx__ta_init_HMA(nx_ta_t *t, nx__ta_arena_t *a) {
     hma_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
@@ -264,7 +272,7 @@ int nx__ta_init_HMA(nx_ta_t *t, nx__ta_arena_t *a) {
         nx__wma_init(&s->out, a, q);
     }
     t->lookback = (int)n - 1 + (int)q - 1;
-    t->step_v = hma_step;
+    NX__TA_VALUE_STEPS(t, hma_step);
     return 0;
 }
 

@@ -4,11 +4,16 @@
  */
 #include "ta/ta_int.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* --- Wilder gain/loss core shared by RSI, CMO and STOCHRSI ----------------- */
 
 typedef struct {
     double prev, gain, loss;
     uint32_t n;
+    int ok; /* gain/loss hold values (set by wilder_core) */
     uint64_t cnt;
 } wilder_gl_t;
 
@@ -21,21 +26,27 @@ static inline int wilder_gl_step(wilder_gl_t *w, double x) {
     }
     double d = x - w->prev;
     w->prev = x;
+    double loss = w->loss, gain = w->gain;
     if (NX_LIKELY(i > w->n)) {
-        w->loss *= (double)(w->n - 1u);
-        w->gain *= (double)(w->n - 1u);
-        if (d < 0) w->loss -= d;
-        else w->gain += d;
-        w->loss /= (double)w->n;
-        w->gain /= (double)w->n;
+        loss *= (double)(w->n - 1u);
+        gain *= (double)(w->n - 1u);
+        /* TA-Lib: if (d < 0) loss -= d; else gain += d; without the branch */
+        w->loss = nx__fsel(d < 0, loss - d, loss) / (double)w->n;
+        w->gain = nx__fsel(d < 0, gain, gain + d) / (double)w->n;
         return 1;
     }
-    if (d < 0) w->loss -= d;
-    else w->gain += d;
+    w->loss = nx__fsel(d < 0, loss - d, loss);
+    w->gain = nx__fsel(d < 0, gain, gain + d);
     if (i < w->n) return 0;
     w->loss /= (double)w->n;
     w->gain /= (double)w->n;
     return 1;
+}
+/* Step the Wilder core unless a set member does; NULL until it has values. */
+static inline const wilder_gl_t *wilder_core(nx__share_t *sh, double x) {
+    wilder_gl_t *w = sh->core;
+    if (sh->own) w->ok = wilder_gl_step(w, x);
+    return w->ok ? w : NULL;
 }
 static inline double rsi_of(const wilder_gl_t *w) {
     double s = w->gain + w->loss;
@@ -44,32 +55,47 @@ static inline double rsi_of(const wilder_gl_t *w) {
 
 /* --- RSI ----------------------------------------------------------------- */
 
+typedef struct {
+    nx__share_t sh; /* a wilder_gl_t */
+    wilder_gl_t own;
+} rsi_t;
+
 static void rsi_step(nx_ta_t *t, double x) {
-    wilder_gl_t *w = t->st;
-    if (wilder_gl_step(w, x)) nx__ta_set1(t, rsi_of(w));
+    rsi_t *s = t->st;
+    const wilder_gl_t *w = wilder_core(&s->sh, x);
+    if (w) nx__ta_set1(t, rsi_of(w));
 }
+NX__TA_BAR_FORM(rsi_step)
 int nx__ta_init_RSI(nx_ta_t *t, nx__ta_arena_t *a) {
-    wilder_gl_t *w = nx__ta_state(a, sizeof *w);
-    if (w) w->n = nx__ta_pi(t, 0);
-    t->lookback = (int)nx__ta_pi(t, 0);
-    t->step_v = rsi_step;
+    rsi_t *s = nx__ta_state(a, sizeof *s);
+    uint32_t n = nx__ta_pi(t, 0);
+    if (s) {
+        s->own.n = n;
+        nx__share_init(&s->sh, &s->own, NX__CORE_WILDER, NX__CORE_WILDER, n);
+        t->share = &s->sh;
+    }
+    t->lookback = (int)n;
+    NX__TA_VALUE_STEPS(t, rsi_step);
     return 0;
 }
 
 /* --- CMO: Wilder-smoothed (TA-Lib) or Chande's window sums (form=sum) ------ */
 
 typedef struct {
-    wilder_gl_t w;
+    nx__share_t sh; /* Wilder form: a wilder_gl_t */
+    wilder_gl_t w;  /* sum form: prev, n and cnt only */
     nx__ring_t up, dn;
     double su, sd;
 } cmo_t;
 
 static void cmo_step(nx_ta_t *t, double x) {
     cmo_t *s = t->st;
-    if (!wilder_gl_step(&s->w, x)) return;
-    double sum = s->w.gain + s->w.loss;
-    nx__ta_set1(t, !NX__TA_IS_ZERO(sum) ? 100.0 * ((s->w.gain - s->w.loss) / sum) : 0.0);
+    const wilder_gl_t *w = wilder_core(&s->sh, x);
+    if (!w) return;
+    double sum = w->gain + w->loss;
+    nx__ta_set1(t, !NX__TA_IS_ZERO(sum) ? 100.0 * ((w->gain - w->loss) / sum) : 0.0);
 }
+NX__TA_BAR_FORM(cmo_step)
 static void cmo_sum_step(nx_ta_t *t, double x) {
     cmo_t *s = t->st;
     uint64_t i = s->w.cnt++;
@@ -83,16 +109,22 @@ static void cmo_sum_step(nx_ta_t *t, double x) {
     double sum = s->su + s->sd;
     nx__ta_set1(t, sum > 0 ? 100.0 * ((s->su - s->sd) / sum) : 0.0);
 }
+NX__TA_BAR_FORM(cmo_sum_step)
 int nx__ta_init_CMO(nx_ta_t *t, nx__ta_arena_t *a) {
     cmo_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
+    int sum = (t->opts & NX_TA_OPT_CMO_SUM) != 0;
     if (s) {
         s->w.n = n;
+        /* the sum form's w is not a Wilder core: it neither lends nor borrows */
+        nx__share_init(&s->sh, &s->w, sum ? 0u : NX__CORE_WILDER, sum ? 0u : NX__CORE_WILDER, n);
+        t->share = &s->sh;
         nx__ring_init(&s->up, a, n);
         nx__ring_init(&s->dn, a, n);
     }
     t->lookback = (int)n;
-    t->step_v = (t->opts & NX_TA_OPT_CMO_SUM) ? cmo_sum_step : cmo_step;
+    if (sum) NX__TA_VALUE_STEPS(t, cmo_sum_step);
+    else NX__TA_VALUE_STEPS(t, cmo_step);
     return 0;
 }
 
@@ -114,6 +146,7 @@ static void macd_step(nx_ta_t *t, double x) {
     t->out[2] = m - sg;
     t->ready = 1;
 }
+NX__TA_BAR_FORM(macd_step)
 int nx__ta_init_MACD(nx_ta_t *t, nx__ta_arena_t *a) {
     macd_t *s = nx__ta_state(a, sizeof *s);
     uint32_t fast = nx__ta_pi(t, 0), slow = nx__ta_pi(t, 1), sig = nx__ta_pi(t, 2);
@@ -130,7 +163,7 @@ int nx__ta_init_MACD(nx_ta_t *t, nx__ta_arena_t *a) {
         nx__ema_init(&s->sig, sig, 0, first);
     }
     t->lookback = (int)(slow - 1u + sig - 1u);
-    t->step_v = macd_step;
+    NX__TA_VALUE_STEPS(t, macd_step);
     return 0;
 }
 
@@ -156,6 +189,7 @@ static void ppo_step(nx_ta_t *t, double x) {
     if (!ok) return;
     nx__ta_set1(t, !NX__TA_IS_ZERO(sl) ? ((f - sl) / sl) * 100.0 : 0.0);
 }
+NX__TA_BAR_FORM(ppo_step)
 int nx__ta_init_PPO(nx_ta_t *t, nx__ta_arena_t *a) {
     ppo_t *s = nx__ta_state(a, sizeof *s);
     uint32_t fast = nx__ta_pi(t, 0), slow = nx__ta_pi(t, 1);
@@ -179,16 +213,16 @@ int nx__ta_init_PPO(nx_ta_t *t, nx__ta_arena_t *a) {
         }
     }
     t->lookback = (int)slow - 1;
-    t->step_v = ppo_step;
+    NX__TA_VALUE_STEPS(t, ppo_step);
     return 0;
 }
 
 /* --- STOCH (slow %K, %D with SMA smoothing) ---------------------------------- */
 
 typedef struct {
-    nx__roll_t hi, lo;
+    nx__share_t sh; /* an nx__hilo_t of fastk bars */
+    nx__hilo_t own;
     nx__sma_t k, d;
-    uint64_t cnt;
     uint32_t fk;
 } stoch_t;
 
@@ -198,11 +232,10 @@ static inline double stoch_fastk(double c, double hh, double ll) {
 }
 static void stoch_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     stoch_t *s = t->st;
-    uint64_t i = s->cnt++;
-    nx__rmax_push(&s->hi, b->high);
-    nx__rmin_push(&s->lo, b->low);
-    if (i + 1 < s->fk) return;
-    double fk = stoch_fastk(b->close, s->hi.val, s->lo.val);
+    nx__hilo_t *h = s->sh.core;
+    if (s->sh.own) nx__hilo_push(h, b);
+    if (h->cnt < s->fk) return;
+    double fk = stoch_fastk(b->close, h->hi.val, h->lo.val);
     double sk, sd;
     if (!nx__sma_step(&s->k, fk, &sk)) return;
     if (!nx__sma_step(&s->d, sk, &sd)) return;
@@ -215,8 +248,9 @@ int nx__ta_init_STOCH(nx_ta_t *t, nx__ta_arena_t *a) {
     uint32_t fk = nx__ta_pi(t, 0), sk = nx__ta_pi(t, 1), sd = nx__ta_pi(t, 2);
     if (s) {
         s->fk = fk;
-        nx__roll_init(&s->hi, a, fk, 1, 0);
-        nx__roll_init(&s->lo, a, fk, 0, 0);
+        nx__hilo_init(&s->own, a, fk, 0);
+        nx__share_init(&s->sh, &s->own, NX__CORE_HILO, NX__CORE_HILO, fk);
+        t->share = &s->sh;
         nx__sma_init(&s->k, a, sk);
         nx__sma_init(&s->d, a, sd);
     }
@@ -228,6 +262,7 @@ int nx__ta_init_STOCH(nx_ta_t *t, nx__ta_arena_t *a) {
 /* --- STOCHRSI: fast stochastic of RSI (TA-Lib STOCHRSI, SMA %D) -------------- */
 
 typedef struct {
+    nx__share_t sh; /* a wilder_gl_t */
     wilder_gl_t w;
     nx__roll_t hi, lo;
     nx__sma_t d;
@@ -237,8 +272,9 @@ typedef struct {
 
 static void stochrsi_step(nx_ta_t *t, double x) {
     stochrsi_t *s = t->st;
-    if (!wilder_gl_step(&s->w, x)) return;
-    double r = rsi_of(&s->w);
+    const wilder_gl_t *w = wilder_core(&s->sh, x);
+    if (!w) return;
+    double r = rsi_of(w);
     uint64_t i = s->cnt++;
     nx__rmax_push(&s->hi, r);
     nx__rmin_push(&s->lo, r);
@@ -249,36 +285,38 @@ static void stochrsi_step(nx_ta_t *t, double x) {
     t->out[1] = d;
     t->ready = 1;
 }
+NX__TA_BAR_FORM(stochrsi_step)
 int nx__ta_init_STOCHRSI(nx_ta_t *t, nx__ta_arena_t *a) {
     stochrsi_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0), fk = nx__ta_pi(t, 1), fd = nx__ta_pi(t, 2);
     if (s) {
         s->w.n = n;
+        nx__share_init(&s->sh, &s->w, NX__CORE_WILDER, NX__CORE_WILDER, n);
+        t->share = &s->sh;
         s->fk = fk;
         nx__roll_init(&s->hi, a, fk, 1, 0);
         nx__roll_init(&s->lo, a, fk, 0, 0);
         nx__sma_init(&s->d, a, fd);
     }
     t->lookback = (int)(n + fk - 1u + fd - 1u);
-    t->step_v = stochrsi_step;
+    NX__TA_VALUE_STEPS(t, stochrsi_step);
     return 0;
 }
 
 /* --- WILLR --------------------------------------------------------------- */
 
 typedef struct {
-    nx__roll_t hi, lo;
-    uint64_t cnt;
+    nx__share_t sh; /* an nx__hilo_t of n bars */
+    nx__hilo_t own;
     uint32_t n;
 } willr_t;
 
 static void willr_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     willr_t *s = t->st;
-    uint64_t i = s->cnt++;
-    nx__rmax_push(&s->hi, b->high);
-    nx__rmin_push(&s->lo, b->low);
-    if (i + 1 < s->n) return;
-    double hh = s->hi.val, ll = s->lo.val;
+    nx__hilo_t *h = s->sh.core;
+    if (s->sh.own) nx__hilo_push(h, b);
+    if (h->cnt < s->n) return;
+    double hh = h->hi.val, ll = h->lo.val;
     double diff = (hh - ll) / (-100.0);
     nx__ta_set1(t, diff != 0.0 ? (hh - b->close) / diff : 0.0);
 }
@@ -287,8 +325,9 @@ int nx__ta_init_WILLR(nx_ta_t *t, nx__ta_arena_t *a) {
     uint32_t n = nx__ta_pi(t, 0);
     if (s) {
         s->n = n;
-        nx__roll_init(&s->hi, a, n, 1, 0);
-        nx__roll_init(&s->lo, a, n, 0, 0);
+        nx__hilo_init(&s->own, a, n, 0);
+        nx__share_init(&s->sh, &s->own, NX__CORE_HILO, NX__CORE_HILO, n);
+        t->share = &s->sh;
     }
     t->lookback = (int)n - 1;
     t->step = willr_step;
@@ -309,12 +348,14 @@ static void roc_step(nx_ta_t *t, double x) {
     if (s->cnt++ < s->n) return;
     nx__ta_set1(t, prev != 0.0 ? ((x / prev) - 1.0) * 100.0 : 0.0);
 }
+NX__TA_BAR_FORM(roc_step)
 static void mom_step(nx_ta_t *t, double x) {
     lag_t *s = t->st;
     double prev = nx__ring_push(&s->r, x);
     if (s->cnt++ < s->n) return;
     nx__ta_set1(t, x - prev);
 }
+NX__TA_BAR_FORM(mom_step)
 static int lag_init(nx_ta_t *t, nx__ta_arena_t *a) {
     lag_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
@@ -326,11 +367,11 @@ static int lag_init(nx_ta_t *t, nx__ta_arena_t *a) {
     return 0;
 }
 int nx__ta_init_ROC(nx_ta_t *t, nx__ta_arena_t *a) {
-    t->step_v = roc_step;
+    NX__TA_VALUE_STEPS(t, roc_step);
     return lag_init(t, a);
 }
 int nx__ta_init_MOM(nx_ta_t *t, nx__ta_arena_t *a) {
-    t->step_v = mom_step;
+    NX__TA_VALUE_STEPS(t, mom_step);
     return lag_init(t, a);
 }
 
@@ -356,6 +397,7 @@ static void trix_step(nx_ta_t *t, double x) {
     }
     nx__ta_set1(t, prev != 0.0 ? ((v3 / prev) - 1.0) * 100.0 : 0.0);
 }
+NX__TA_BAR_FORM(trix_step)
 int nx__ta_init_TRIX(nx_ta_t *t, nx__ta_arena_t *a) {
     trix_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
@@ -366,7 +408,7 @@ int nx__ta_init_TRIX(nx_ta_t *t, nx__ta_arena_t *a) {
         nx__ema_init(&s->e3, n, 0, first);
     }
     t->lookback = 3 * ((int)n - 1) + 1;
-    t->step_v = trix_step;
+    NX__TA_VALUE_STEPS(t, trix_step);
     return 0;
 }
 
@@ -379,18 +421,23 @@ typedef struct {
     uint64_t cnt;
 } ultosc_t;
 
+/* Age k (0 = the last push) slot of a ring, k < n, without a branch. */
+static inline uint32_t ring_slot_ago(const nx__ring_t *r, uint32_t k) {
+    uint32_t i = r->pos + r->n - 1u - k;
+    return i >= r->n ? i - r->n : i;
+}
 static void ultosc_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     ultosc_t *s = t->st;
     uint64_t i = s->cnt++;
     double pc = s->prev_close;
     s->prev_close = b->close;
-    if (i == 0) return;
+    if (NX_UNLIKELY(i == 0)) return;
     double true_low = b->low < pc ? b->low : pc;
     double bp = b->close - true_low;
     double tr = nx__trange(b->high, b->low, pc);
     nx__ring_push(&s->bp, bp);
     nx__ring_push(&s->tr, tr);
-    if (i < s->pmax) {
+    if (NX_UNLIKELY(i < s->pmax)) {
         /* priming: bar i belongs to the first window of period p if i > pmax - p */
         for (int k = 0; k < 3; k++) {
             if (i + s->p[k] > s->pmax) {
@@ -400,18 +447,21 @@ static void ultosc_step(nx_ta_t *t, const nx_ta_bar_t *b) {
         }
         return;
     }
+    double a0 = s->a[0] + bp, a1 = s->a[1] + bp, a2 = s->a[2] + bp;
+    double b0 = s->b[0] + tr, b1 = s->b[1] + tr, b2 = s->b[2] + tr;
     double o = 0.0;
-    for (int k = 0; k < 3; k++) {
-        s->a[k] += bp;
-        s->b[k] += tr;
-    }
-    if (!NX__TA_IS_ZERO(s->b[0])) o += 4.0 * (s->a[0] / s->b[0]);
-    if (!NX__TA_IS_ZERO(s->b[1])) o += 2.0 * (s->a[1] / s->b[1]);
-    if (!NX__TA_IS_ZERO(s->b[2])) o += s->a[2] / s->b[2];
-    for (int k = 0; k < 3; k++) {
-        s->a[k] -= nx__ring_ago(&s->bp, s->p[k] - 1u);
-        s->b[k] -= nx__ring_ago(&s->tr, s->p[k] - 1u);
-    }
+    if (!NX__TA_IS_ZERO(b0)) o += 4.0 * (a0 / b0);
+    if (!NX__TA_IS_ZERO(b1)) o += 2.0 * (a1 / b1);
+    if (!NX__TA_IS_ZERO(b2)) o += a2 / b2;
+    const double *vb = s->bp.v, *vt = s->tr.v;
+    uint32_t j0 = ring_slot_ago(&s->bp, s->p[0] - 1u), j1 = ring_slot_ago(&s->bp, s->p[1] - 1u),
+             j2 = ring_slot_ago(&s->bp, s->p[2] - 1u);
+    s->a[0] = a0 - vb[j0];
+    s->a[1] = a1 - vb[j1];
+    s->a[2] = a2 - vb[j2];
+    s->b[0] = b0 - vt[j0];
+    s->b[1] = b1 - vt[j1];
+    s->b[2] = b2 - vt[j2];
     nx__ta_set1(t, 100.0 * (o / 7.0));
 }
 int nx__ta_init_ULTOSC(nx_ta_t *t, nx__ta_arena_t *a) {
@@ -445,17 +495,55 @@ typedef struct {
     uint64_t cnt;
 } cci_t;
 
+/* sum |v[j] - avg| over j < n, in four partial sums */
+static double cci_absdev(const double *v, uint32_t n, double avg) {
+    uint32_t j = 0;
+#if defined(__SSE2__)
+    const __m128d m = _mm_castsi128_pd(_mm_set1_epi64x(INT64_MAX)), a = _mm_set1_pd(avg);
+    __m128d s0 = _mm_setzero_pd(), s1 = _mm_setzero_pd();
+    for (; j + 4u <= n; j += 4u) {
+        s0 = _mm_add_pd(s0, _mm_and_pd(m, _mm_sub_pd(_mm_loadu_pd(v + j), a)));
+        s1 = _mm_add_pd(s1, _mm_and_pd(m, _mm_sub_pd(_mm_loadu_pd(v + j + 2u), a)));
+    }
+    double p[2];
+    _mm_storeu_pd(p, _mm_add_pd(s0, s1));
+    double dev = p[0] + p[1];
+#else
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (; j + 4u <= n; j += 4u) {
+        a0 += fabs(v[j] - avg);
+        a1 += fabs(v[j + 1u] - avg);
+        a2 += fabs(v[j + 2u] - avg);
+        a3 += fabs(v[j + 3u] - avg);
+    }
+    double dev = (a0 + a1) + (a2 + a3);
+#endif
+    for (; j < n; j++) dev += fabs(v[j] - avg);
+    return dev;
+}
+
 static void cci_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     cci_t *s = t->st;
     double last = (b->high + b->low + b->close) / 3;
     s->v[s->pos] = last;
     if (++s->pos == s->n) s->pos = 0;
     if (s->cnt++ + 1 < s->n) return;
+    /* The mean in TA-Lib's order (slot order, one running sum): the numerator
+     * cancels, so its rounding must be TA-Lib's. The deviation sum is only
+     * needed to a relative ulp: partial sums (two SSE2 lanes x 2) shorten
+     * its chain 4x and halve its instructions. */
+    const double *v = s->v;
+    uint32_t n = s->n, j = 0;
     double avg = 0;
-    for (uint32_t j = 0; j < s->n; j++) avg += s->v[j];
-    avg /= (double)s->n;
-    double dev = 0;
-    for (uint32_t j = 0; j < s->n; j++) dev += fabs(s->v[j] - avg);
+    for (; j + 4u <= n; j += 4u) {
+        avg += v[j];
+        avg += v[j + 1u];
+        avg += v[j + 2u];
+        avg += v[j + 3u];
+    }
+    for (; j < n; j++) avg += v[j];
+    avg /= (double)n;
+    double dev = cci_absdev(v, n, avg);
     double num = last - avg;
     nx__ta_set1(t, (!NX__TA_IS_ZERO(num) && !NX__TA_IS_ZERO(dev))
                        ? num / (0.015 * (dev / (double)s->n))

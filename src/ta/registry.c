@@ -141,8 +141,6 @@ double nx_ta_kind_param_default(nx_ta_kind_t kind, unsigned i) {
     return d && i < d->np ? d->p[i].def : NAN;
 }
 
-void nx__ta_step_close(nx_ta_t *t, const nx_ta_bar_t *b) { t->step_v(t, b->close); }
-
 /* ------------------------------------------------------------------------- */
 /* Creation                                                                  */
 /* ------------------------------------------------------------------------- */
@@ -215,7 +213,10 @@ static int nx__ta_create(const nx__ta_def_t *d, const double *p, size_t np, unsi
         return rc;
     }
     t->st = real.base;
-    if (!t->step) t->step = nx__ta_step_close;
+    if (!t->step) { /* every init sets it; a new kind that forgets fails loudly */
+        nx_free(t);
+        return NX_ERR(NX_EINVAL, "%s: no update function", d->name);
+    }
     nx__ta_clear_outputs(t);
     for (unsigned i = 0; i < d->nout; i++) {
         int n = d->nout > 1 ? snprintf(t->col[i], NX_TA_NAME_MAX, "%s_%s", base, d->out[i])
@@ -305,11 +306,10 @@ int nx_ta_parse(const char *spec, size_t len, nx_ta_t **out) {
 void nx_ta_free(nx_ta_t *t) { nx_free(t); }
 
 void nx_ta_reset(nx_ta_t *t) {
-    if (!t) return;
+    if (!t || t->in_set) return; /* members are reset with their set */
     memset((unsigned char *)t + t->st_off, 0, t->st_size);
     nx__ta_arena_t real = {(unsigned char *)t + t->st_off, NULL, 0, 0, 0};
     (void)t->def->init(t, &real);
-    if (!t->step) t->step = nx__ta_step_close;
     nx__ta_clear_outputs(t);
 }
 
@@ -333,7 +333,13 @@ static int nx__bar_bad(uint64_t index, const nx_ta_bar_t *b) {
                   b->volume);
 }
 
+static int nx__in_set(const nx_ta_t *t) {
+    return NX_ERR(NX_EINVAL, "%s belongs to a set, which updates it (it may share state with "
+                  "other members)", t->col[0]);
+}
+
 int nx_ta_update(nx_ta_t *t, const nx_ta_bar_t *bar) {
+    if (NX_UNLIKELY(t->in_set)) return nx__in_set(t);
     if (NX_UNLIKELY(!nx__bar_ok(bar))) return nx__bar_bad(t->count, bar);
     t->step(t, bar);
     t->count++;
@@ -341,6 +347,7 @@ int nx_ta_update(nx_ta_t *t, const nx_ta_bar_t *bar) {
 }
 
 static int nx__value_bad(const nx_ta_t *t, double x) {
+    if (t->in_set) return nx__in_set(t);
     if (!t->step_v)
         return NX_ERR(NX_EINVAL, "%s needs bars (high, low, volume), not single values",
                       t->def->name);
@@ -348,7 +355,7 @@ static int nx__value_bad(const nx_ta_t *t, double x) {
 }
 
 int nx_ta_update_value(nx_ta_t *t, double x) {
-    if (NX_UNLIKELY(!isfinite(x) || !t->step_v)) return nx__value_bad(t, x);
+    if (NX_UNLIKELY(!isfinite(x) || !t->step_v || t->in_set)) return nx__value_bad(t, x);
     /* SMA and EMA are the most common single-series updates: run their cores
      * inline here instead of through the step pointer. */
     switch (t->kind) {
@@ -430,11 +437,30 @@ void nx_ta_set_free(nx_ta_set_t *s) {
     nx_free(s);
 }
 
+/* Let t read the core of an earlier member instead of stepping its own (see
+ * nx__share_t). Only between members that have seen no update, so that the
+ * core is in the state t's own would be in. */
+static void nx__set_link(const nx_ta_set_t *s, nx_ta_t *t) {
+    nx__share_t *sh = t->share;
+    if (!sh || !sh->wants || t->count != 0) return;
+    for (size_t i = 0; i < s->n; i++) {
+        const nx__share_t *l = s->m[i]->share;
+        if (l && l->own && s->m[i]->count == 0 && (l->provides & sh->wants) && l->key == sh->key) {
+            sh->core = l->core;
+            sh->own = 0;
+            return;
+        }
+    }
+}
+
 int nx_ta_set_add(nx_ta_set_t *s, nx_ta_t *t) {
     if (!s || !t) return NX_ERR(NX_EINVAL, "nx_ta_set_add: NULL argument");
     if (s->n == s->cap) return NX_ERR(NX_ELIMIT, "indicator set full (%zu)", s->cap);
+    if (t->in_set) return NX_ERR(NX_EINVAL, "%s is already in a set", t->col[0]);
+    nx__set_link(s, t);
     s->m[s->n++] = t;
     s->nout += t->nout;
+    t->in_set = 1;
     return 0;
 }
 
@@ -464,12 +490,26 @@ int nx_ta_set_update(nx_ta_set_t *s, const nx_ta_bar_t *bar) {
     if (NX_UNLIKELY(!nx__bar_ok(bar))) return nx__bar_bad(s->count, bar);
     for (size_t i = 0; i < s->n; i++) {
         nx_ta_t *t = s->m[i];
-        if (t->step_v) t->step_v(t, bar->close); /* skip the close wrapper */
-        else t->step(t, bar);
+        t->step(t, bar);
         t->count++;
     }
     s->count++;
     return 0;
+}
+
+void nx_ta_set_reset(nx_ta_set_t *s) {
+    if (!s) return;
+    size_t n = s->n;
+    s->n = 0;
+    s->count = 0;
+    for (size_t i = 0; i < n; i++) { /* rebuilt member by member, sharing as when added */
+        nx_ta_t *t = s->m[i];
+        t->in_set = 0;
+        nx_ta_reset(t);
+        nx__set_link(s, t);
+        t->in_set = 1;
+        s->n++;
+    }
 }
 
 size_t nx_ta_set_count(const nx_ta_set_t *s) { return s->n; }

@@ -54,6 +54,43 @@ typedef struct nx__ta_def {
     int (*init)(struct nx_ta *t, nx__ta_arena_t *a);
 } nx__ta_def_t;
 
+/*
+ * Cores shared within a set. Several indicators of a set often run the
+ * same core on the same bars: ADX, ADXR and +DI/-DI the directional
+ * movement of one period; RSI, CMO and STOCHRSI one Wilder gain/loss;
+ * STOCH, WILLR, DONCHIAN, AROON and AROONOSC one window's highest high and
+ * lowest low; ATR, NATR, SUPERTREND and KELTNER one ATR. Such an indicator keeps its
+ * core behind a share header: when it joins a set fresh (no update yet)
+ * after a fresh member whose core can stand for its own with the same
+ * parameters, it reads that member's core instead of stepping its own. The
+ * earlier member steps the core first within each bar (members run in
+ * order), so the values are the same, bit for bit, as the indicator alone.
+ */
+enum {
+    NX__CORE_DM = 1u,       /* dm_t: directional movement, key = period */
+    NX__CORE_ADX = 2u,      /* adxcore_t (starts with a dm_t), key = period */
+    NX__CORE_WILDER = 4u,   /* Wilder gain/loss, key = period */
+    NX__CORE_HILO = 8u,     /* highest high / lowest low, key = window */
+    NX__CORE_HILO_IDX = 16u, /* the same with the bar index of each, key = window */
+    NX__CORE_ATR = 32u,     /* nx__atr_t, key = period */
+};
+typedef struct nx__share {
+    void *core;        /* the core read: the indicator's own, or a set member's */
+    unsigned provides; /* NX__CORE_* its own core can stand for */
+    unsigned wants;    /* the NX__CORE_* it reads (0: never shares) */
+    uint32_t key;      /* the parameter the core depends on */
+    int own;           /* 1: steps the core itself */
+} nx__share_t;
+
+static inline void nx__share_init(nx__share_t *sh, void *own_core, unsigned provides,
+                                  unsigned wants, uint32_t key) {
+    sh->core = own_core;
+    sh->provides = provides;
+    sh->wants = wants;
+    sh->key = key;
+    sh->own = 1;
+}
+
 struct nx_ta {
     /* hot */
     nx__ta_step_bar_fn step;   /* always set */
@@ -61,6 +98,7 @@ struct nx_ta {
     void *st;
     nx_ta_kind_t kind;
     int ready;
+    int in_set; /* owned by a set: updated only through it */
     int lookback;
     uint64_t count;
     double out[NX_TA_MAX_OUT];
@@ -71,12 +109,19 @@ struct nx_ta {
     unsigned np_given;
     double p[NX_TA_MAX_PARAMS];
     size_t st_off, st_size; /* state area inside this block */
+    nx__share_t *share;     /* inside the state; NULL if the kind shares nothing */
     char col[NX_TA_MAX_OUT][NX_TA_NAME_MAX];
 };
 
 const nx__ta_def_t *nx__ta_def(nx_ta_kind_t kind);
-/* The value step wrapper used as `step` by value indicators: reads close. */
-void nx__ta_step_close(struct nx_ta *t, const nx_ta_bar_t *b);
+
+/* Value indicators define their step on a value, then NX__TA_BAR_FORM(fn)
+ * gives its bar form fn_bar (reads close) and init sets both with
+ * NX__TA_VALUE_STEPS(t, fn): a bar update is then one call whatever the
+ * kind, with no test of which form a member has. */
+#define NX__TA_BAR_FORM(fn)                                                   \
+    static void fn##_bar(struct nx_ta *t, const nx_ta_bar_t *b) { fn(t, b->close); }
+#define NX__TA_VALUE_STEPS(t, fn) ((t)->step_v = fn, (t)->step = fn##_bar)
 
 static inline void *nx__ta_state(nx__ta_arena_t *a, size_t bytes) {
     size_t off = (a->used + 15u) & ~(size_t)15u;
@@ -98,6 +143,23 @@ static inline uint64_t *nx__ta_u64s(nx__ta_arena_t *a, size_t n) {
     size_t off = (a->used + 15u) & ~(size_t)15u;
     a->used = off + n * sizeof(uint64_t);
     return a->base ? (uint64_t *)(void *)(a->base + off) : NULL;
+}
+
+/* Branch-free selects (c ? a : b) for outcomes as unpredictable as the
+ * prices: a mispredicted branch costs more than computing both sides. Both
+ * operands are computed exactly as the branchy code would, so results are
+ * bit-identical. */
+static inline uint64_t nx__sel(int c, uint64_t a, uint64_t b) {
+    uint64_t m = (uint64_t)0 - (uint64_t)(c != 0);
+    return (a & m) | (b & ~m);
+}
+static inline double nx__fsel(int c, double a, double b) {
+    uint64_t ua, ub;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    ua = nx__sel(c, ua, ub);
+    memcpy(&a, &ua, sizeof a);
+    return a;
 }
 
 static inline uint32_t nx__ta_pi(const struct nx_ta *t, unsigned i) { return (uint32_t)t->p[i]; }
@@ -267,10 +329,6 @@ static inline void nx__rmin_push(nx__roll_t *m, double x) {
 }
 /* With the index (0-based push count) of the extreme. The index selects are
  * masks, not branches: which side wins is as unpredictable as the prices. */
-static inline uint64_t nx__sel(int c, uint64_t a, uint64_t b) {
-    uint64_t m = (uint64_t)0 - (uint64_t)(c != 0);
-    return (a & m) | (b & ~m);
-}
 static inline void nx__rmax_push_idx(nx__roll_t *m, double x) {
     uint32_t off = m->off;
     uint64_t i = m->n++;
@@ -300,6 +358,28 @@ static inline void nx__rmin_push_idx(nx__roll_t *m, double x) {
     if (NX_UNLIKELY(off + 1u == m->w)) nx__roll_block_min(m);
 }
 
+/* The highest high and lowest low of a window, as indicators share them. */
+typedef struct nx__hilo {
+    nx__roll_t hi, lo;
+    uint64_t cnt; /* bars pushed */
+} nx__hilo_t;
+
+static inline void nx__hilo_init(nx__hilo_t *h, nx__ta_arena_t *a, uint32_t w, int with_idx) {
+    nx__roll_init(&h->hi, a, w, 1, with_idx);
+    nx__roll_init(&h->lo, a, w, 0, with_idx);
+    h->cnt = 0;
+}
+static inline void nx__hilo_push(nx__hilo_t *h, const nx_ta_bar_t *b) {
+    nx__rmax_push(&h->hi, b->high);
+    nx__rmin_push(&h->lo, b->low);
+    h->cnt++;
+}
+static inline void nx__hilo_push_idx(nx__hilo_t *h, const nx_ta_bar_t *b) {
+    nx__rmax_push_idx(&h->hi, b->high);
+    nx__rmin_push_idx(&h->lo, b->low);
+    h->cnt++;
+}
+
 /* ------------------------------------------------------------------------- */
 /* True range                                                                */
 /* ------------------------------------------------------------------------- */
@@ -319,16 +399,24 @@ static inline double nx__trange(double h, double l, double prev_close) {
 /* ------------------------------------------------------------------------- */
 
 typedef struct nx__atr {
-    double prev_close, atr, sum;
+    double prev_close, atr, sum; /* atr: the value once ready */
     uint32_t n, cnt; /* cnt = bars seen */
+    int ok;          /* the last step gave a value (atr) */
 } nx__atr_t;
 
 static inline void nx__atr_init(nx__atr_t *a, uint32_t n) {
     a->n = n;
     a->cnt = 0;
     a->atr = a->sum = a->prev_close = 0;
+    a->ok = 0;
 }
+static inline int nx__atr_step_(nx__atr_t *a, double h, double l, double c, double *out);
+/* Step and remember whether it gave a value (for members sharing it). */
 static inline int nx__atr_step(nx__atr_t *a, double h, double l, double c, double *out) {
+    a->ok = nx__atr_step_(a, h, l, c, out);
+    return a->ok;
+}
+static inline int nx__atr_step_(nx__atr_t *a, double h, double l, double c, double *out) {
     if (NX_UNLIKELY(a->cnt == 0)) {
         a->cnt = 1;
         a->prev_close = c;
@@ -354,6 +442,14 @@ static inline int nx__atr_step(nx__atr_t *a, double h, double l, double c, doubl
     a->atr = a->sum / (double)a->n;
     *out = a->atr;
     return 1;
+}
+
+/* Step a shared ATR core unless a set member does; NULL until it has a value. */
+static inline const nx__atr_t *nx__atr_core(nx__share_t *sh, const nx_ta_bar_t *b) {
+    nx__atr_t *c = sh->core;
+    double v;
+    if (sh->own) nx__atr_step(c, b->high, b->low, b->close, &v);
+    return c->ok ? c : NULL;
 }
 
 /* ------------------------------------------------------------------------- */

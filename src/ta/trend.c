@@ -10,10 +10,16 @@
 typedef struct {
     double ph, pl, pc, pdm, mdm, tr;
     uint32_t n;
+    int ok; /* the last step gave values */
     uint64_t cnt;
 } dm_t;
 
+static inline int dm_step_(dm_t *d, const nx_ta_bar_t *b);
 static inline int dm_step(dm_t *d, const nx_ta_bar_t *b) {
+    d->ok = dm_step_(d, b);
+    return d->ok;
+}
+static inline int dm_step_(dm_t *d, const nx_ta_bar_t *b) {
     uint64_t i = d->cnt++;
     if (NX_UNLIKELY(i == 0)) {
         d->ph = b->high;
@@ -26,17 +32,22 @@ static inline int dm_step(dm_t *d, const nx_ta_bar_t *b) {
     d->pl = b->low;
     double tr = nx__trange(b->high, b->low, d->pc);
     d->pc = b->close;
+    /* -DM if the low fell more than the high rose, +DM in the opposite case
+     * (exclusive: they need diff_p < diff_m and diff_p > diff_m). */
+    int m_ok = (diff_m > 0) & (diff_p < diff_m);
+    int p_ok = (diff_p > 0) & (diff_p > diff_m);
+    double mdm = d->mdm, pdm = d->pdm;
     if (NX_UNLIKELY(i < d->n)) {
-        if (diff_m > 0 && diff_p < diff_m) d->mdm += diff_m;
-        else if (diff_p > 0 && diff_p > diff_m) d->pdm += diff_p;
+        d->mdm = nx__fsel(m_ok, mdm + diff_m, mdm);
+        d->pdm = nx__fsel(p_ok, pdm + diff_p, pdm);
         d->tr += tr;
         return 0;
     }
     double nn = (double)d->n;
-    d->mdm -= d->mdm / nn;
-    d->pdm -= d->pdm / nn;
-    if (diff_m > 0 && diff_p < diff_m) d->mdm += diff_m;
-    else if (diff_p > 0 && diff_p > diff_m) d->pdm += diff_p;
+    mdm -= mdm / nn;
+    pdm -= pdm / nn;
+    d->mdm = nx__fsel(m_ok, mdm + diff_m, mdm);
+    d->pdm = nx__fsel(p_ok, pdm + diff_p, pdm);
     d->tr = d->tr - d->tr / nn + tr;
     return 1;
 }
@@ -53,18 +64,30 @@ static inline int dm_dx(const dm_t *d, double *dx) {
 
 /* --- +DI / -DI ------------------------------------------------------------- */
 
+typedef struct {
+    nx__share_t sh; /* a dm_t (or an ADX core, which starts with one) */
+    dm_t own;
+} di_t;
+
 static void di_step(nx_ta_t *t, const nx_ta_bar_t *b) {
-    dm_t *d = t->st;
-    if (!dm_step(d, b)) return;
+    di_t *s = t->st;
+    dm_t *d = s->sh.core;
+    if (s->sh.own) dm_step(d, b);
+    if (!d->ok) return;
     int z = NX__TA_IS_ZERO(d->tr);
     t->out[0] = z ? 0.0 : (100.0 * (d->pdm / d->tr));
     t->out[1] = z ? 0.0 : (100.0 * (d->mdm / d->tr));
     t->ready = 1;
 }
 int nx__ta_init_DI(nx_ta_t *t, nx__ta_arena_t *a) {
-    dm_t *d = nx__ta_state(a, sizeof *d);
-    if (d) d->n = nx__ta_pi(t, 0);
-    t->lookback = (int)nx__ta_pi(t, 0);
+    di_t *s = nx__ta_state(a, sizeof *s);
+    uint32_t n = nx__ta_pi(t, 0);
+    if (s) {
+        s->own.n = n;
+        nx__share_init(&s->sh, &s->own, NX__CORE_DM, NX__CORE_DM, n);
+        t->share = &s->sh;
+    }
+    t->lookback = (int)n;
     t->step = di_step;
     return 0;
 }
@@ -72,13 +95,20 @@ int nx__ta_init_DI(nx_ta_t *t, nx__ta_arena_t *a) {
 /* --- ADX / ADXR -------------------------------------------------------------- */
 
 typedef struct {
-    dm_t d;
+    dm_t d; /* first: an ADX core stands for a dm_t too */
     double sum_dx, adx;
+    uint64_t ndx;
+    int ok; /* adx holds a value */
+} adxcore_t;
+
+typedef struct {
+    nx__share_t sh; /* an adxcore_t */
+    adxcore_t own;
     nx__ring_t hist; /* ADXR: the last n ADX values */
-    uint64_t ndx, nadx;
+    uint64_t nadx;
 } adx_t;
 
-static int adx_core(adx_t *s, const nx_ta_bar_t *b) {
+static int adx_core_(adxcore_t *s, const nx_ta_bar_t *b) {
     if (!dm_step(&s->d, b)) return 0;
     double dx;
     int ok = dm_dx(&s->d, &dx);
@@ -92,22 +122,32 @@ static int adx_core(adx_t *s, const nx_ta_bar_t *b) {
     if (ok) s->adx = ((s->adx * (double)(s->d.n - 1u) + dx) / (double)s->d.n);
     return 1;
 }
+/* Step the ADX core unless a set member does; NULL until it has a value. */
+static inline const adxcore_t *adx_core(adx_t *s, const nx_ta_bar_t *b) {
+    adxcore_t *c = s->sh.core;
+    if (s->sh.own) c->ok = adx_core_(c, b);
+    return c->ok ? c : NULL;
+}
 static void adx_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     adx_t *s = t->st;
-    if (adx_core(s, b)) nx__ta_set1(t, s->adx);
+    const adxcore_t *c = adx_core(s, b);
+    if (c) nx__ta_set1(t, c->adx);
 }
 static void adxr_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     adx_t *s = t->st;
-    if (!adx_core(s, b)) return;
-    nx__ring_push(&s->hist, s->adx);
-    if (s->nadx++ + 1 < s->d.n) return;
-    nx__ta_set1(t, (s->adx + nx__ring_oldest(&s->hist)) / 2.0);
+    const adxcore_t *c = adx_core(s, b);
+    if (!c) return;
+    nx__ring_push(&s->hist, c->adx);
+    if (s->nadx++ + 1 < c->d.n) return;
+    nx__ta_set1(t, (c->adx + nx__ring_oldest(&s->hist)) / 2.0);
 }
 static int adx_init(nx_ta_t *t, nx__ta_arena_t *a, int with_hist) {
     adx_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
     if (s) {
-        s->d.n = n;
+        s->own.d.n = n;
+        nx__share_init(&s->sh, &s->own, NX__CORE_ADX | NX__CORE_DM, NX__CORE_ADX, n);
+        t->share = &s->sh;
         if (with_hist) nx__ring_init(&s->hist, a, n);
     }
     t->lookback = 2 * (int)n - 1 + (with_hist ? (int)n - 1 : 0);
@@ -125,32 +165,33 @@ int nx__ta_init_ADXR(nx_ta_t *t, nx__ta_arena_t *a) {
 /* --- AROON / AROONOSC: bars since the highest high / lowest low over n+1 bars */
 
 typedef struct {
-    nx__roll_t hi, lo;
+    nx__share_t sh; /* an nx__hilo_t of n+1 bars, with indices */
+    nx__hilo_t own;
     double factor;
     uint32_t n;
-    uint64_t cnt;
 } aroon_t;
 
-static int aroon_core(aroon_t *s, const nx_ta_bar_t *b, uint64_t *i) {
-    *i = s->cnt++;
-    nx__rmax_push_idx(&s->hi, b->high);
-    nx__rmin_push_idx(&s->lo, b->low);
-    return *i >= s->n;
+/* The index of the current bar, or -1 while the window is not full. */
+static int64_t aroon_core(aroon_t *s, const nx_ta_bar_t *b) {
+    nx__hilo_t *h = s->sh.core;
+    if (s->sh.own) nx__hilo_push_idx(h, b);
+    return h->cnt > s->n ? (int64_t)h->cnt - 1 : -1;
 }
 static void aroon_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     aroon_t *s = t->st;
-    uint64_t i;
-    if (!aroon_core(s, b, &i)) return;
+    int64_t i = aroon_core(s, b);
+    if (i < 0) return;
+    const nx__hilo_t *h = s->sh.core;
     int n = (int)s->n;
-    t->out[0] = s->factor * (double)(n - (int)(i - s->hi.idx));
-    t->out[1] = s->factor * (double)(n - (int)(i - s->lo.idx));
+    t->out[0] = s->factor * (double)(n - (int)(i - (int64_t)h->hi.idx));
+    t->out[1] = s->factor * (double)(n - (int)(i - (int64_t)h->lo.idx));
     t->ready = 1;
 }
 static void aroonosc_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     aroon_t *s = t->st;
-    uint64_t i;
-    if (!aroon_core(s, b, &i)) return;
-    int64_t d = (int64_t)s->hi.idx - (int64_t)s->lo.idx;
+    if (aroon_core(s, b) < 0) return;
+    const nx__hilo_t *h = s->sh.core;
+    int64_t d = (int64_t)h->hi.idx - (int64_t)h->lo.idx;
     nx__ta_set1(t, s->factor * (double)d);
 }
 static int aroon_init(nx_ta_t *t, nx__ta_arena_t *a) {
@@ -159,8 +200,10 @@ static int aroon_init(nx_ta_t *t, nx__ta_arena_t *a) {
     if (s) {
         s->n = n;
         s->factor = 100.0 / (double)n;
-        nx__roll_init(&s->hi, a, n + 1, 1, 1);
-        nx__roll_init(&s->lo, a, n + 1, 0, 1);
+        nx__hilo_init(&s->own, a, n + 1, 1);
+        nx__share_init(&s->sh, &s->own, NX__CORE_HILO | NX__CORE_HILO_IDX, NX__CORE_HILO_IDX,
+                       n + 1);
+        t->share = &s->sh;
     }
     t->lookback = (int)n;
     return 0;
@@ -331,16 +374,19 @@ int nx__ta_init_ICHIMOKU(nx_ta_t *t, nx__ta_arena_t *a) {
  *     trend holds; outputs the active band and the direction (+1/-1). ----- */
 
 typedef struct {
-    nx__atr_t atr;
+    nx__share_t sh; /* the ATR core */
+    nx__atr_t own;
     double mult, up, dn, prev_close;
     int dir, have;
 } supertrend_t;
 
 static void supertrend_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     supertrend_t *s = t->st;
-    double atr, pc = s->prev_close;
+    double pc = s->prev_close;
     s->prev_close = b->close;
-    if (!nx__atr_step(&s->atr, b->high, b->low, b->close, &atr)) return;
+    const nx__atr_t *c = nx__atr_core(&s->sh, b);
+    if (!c) return;
+    double atr = c->atr;
     double hl2 = (b->high + b->low) / 2.0;
     double up = hl2 - s->mult * atr, dn = hl2 + s->mult * atr;
     if (!s->have) { /* the first bar starts up, as TradingView's reference script */
@@ -362,7 +408,9 @@ static void supertrend_step(nx_ta_t *t, const nx_ta_bar_t *b) {
 int nx__ta_init_SUPERTREND(nx_ta_t *t, nx__ta_arena_t *a) {
     supertrend_t *s = nx__ta_state(a, sizeof *s);
     if (s) {
-        nx__atr_init(&s->atr, nx__ta_pi(t, 0));
+        nx__atr_init(&s->own, nx__ta_pi(t, 0));
+        nx__share_init(&s->sh, &s->own, NX__CORE_ATR, NX__CORE_ATR, nx__ta_pi(t, 0));
+        t->share = &s->sh;
         s->mult = t->p[1];
     }
     t->lookback = (int)nx__ta_pi(t, 0);
@@ -409,6 +457,7 @@ static void linreg_step(nx_ta_t *t, double x) {
     double nn = (double)s->n;
     nx__ta_set1(t, (nn * s->sxy - s->sum_x * s->sy) / s->divisor);
 }
+NX__TA_BAR_FORM(linreg_step)
 int nx__ta_init_LINREGSLOPE(nx_ta_t *t, nx__ta_arena_t *a) {
     linreg_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
@@ -421,6 +470,6 @@ int nx__ta_init_LINREGSLOPE(nx_ta_t *t, nx__ta_arena_t *a) {
         s->divisor = s->sum_x * s->sum_x - nn * sum_x2;
     }
     t->lookback = (int)n - 1;
-    t->step_v = linreg_step;
+    NX__TA_VALUE_STEPS(t, linreg_step);
     return 0;
 }

@@ -36,6 +36,7 @@ static void bbands_step(nx_ta_t *t, double x) {
     t->out[1] = mid;
     t->ready = 1;
 }
+NX__TA_BAR_FORM(bbands_step)
 int nx__ta_init_BBANDS(nx_ta_t *t, nx__ta_arena_t *a) {
     bbands_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
@@ -50,26 +51,37 @@ int nx__ta_init_BBANDS(nx_ta_t *t, nx__ta_arena_t *a) {
         s->ddof_k = (t->opts & NX_TA_OPT_SAMPLE) ? (double)n / (double)(n - 1) : 1.0;
     }
     t->lookback = (int)n - 1;
-    t->step_v = bbands_step;
+    NX__TA_VALUE_STEPS(t, bbands_step);
     return 0;
 }
 
 /* --- ATR / NATR ------------------------------------------------------------ */
 
+typedef struct {
+    nx__share_t sh; /* an nx__atr_t: own, or a set member's */
+    nx__atr_t own;
+} atr_t;
+
 static void atr_step(nx_ta_t *t, const nx_ta_bar_t *b) {
-    nx__atr_t *s = t->st;
-    if (nx__atr_step(s, b->high, b->low, b->close, &t->out[0])) t->ready = 1;
+    atr_t *s = t->st;
+    const nx__atr_t *c = nx__atr_core(&s->sh, b);
+    if (c) nx__ta_set1(t, c->atr);
 }
 static void natr_step(nx_ta_t *t, const nx_ta_bar_t *b) {
-    nx__atr_t *s = t->st;
-    double v;
-    if (!nx__atr_step(s, b->high, b->low, b->close, &v)) return;
-    nx__ta_set1(t, !NX__TA_IS_ZERO(b->close) ? (v / b->close) * 100.0 : 0.0);
+    atr_t *s = t->st;
+    const nx__atr_t *c = nx__atr_core(&s->sh, b);
+    if (!c) return;
+    nx__ta_set1(t, !NX__TA_IS_ZERO(b->close) ? (c->atr / b->close) * 100.0 : 0.0);
 }
 int nx__ta_init_ATR(nx_ta_t *t, nx__ta_arena_t *a) {
-    nx__atr_t *s = nx__ta_state(a, sizeof *s);
-    if (s) nx__atr_init(s, nx__ta_pi(t, 0));
-    t->lookback = (int)nx__ta_pi(t, 0);
+    atr_t *s = nx__ta_state(a, sizeof *s);
+    uint32_t n = nx__ta_pi(t, 0);
+    if (s) {
+        nx__atr_init(&s->own, n);
+        nx__share_init(&s->sh, &s->own, NX__CORE_ATR, NX__CORE_ATR, n);
+        t->share = &s->sh;
+    }
+    t->lookback = (int)n;
     t->step = atr_step;
     return 0;
 }
@@ -118,11 +130,13 @@ static void stddev_step(nx_ta_t *t, double x) {
     double sd = !NX__TA_IS_ZERO_OR_NEG(v) ? sqrt(v) : 0.0;
     nx__ta_set1(t, s->nbdev != 1.0 ? sd * s->nbdev : sd);
 }
+NX__TA_BAR_FORM(stddev_step)
 static void var_step(nx_ta_t *t, double x) {
     stddev_t *s = t->st;
     double v;
     if (nx__var_step(&s->v, x, &v)) nx__ta_set1(t, v * s->ddof_k);
 }
+NX__TA_BAR_FORM(var_step)
 static int stddev_init(nx_ta_t *t, nx__ta_arena_t *a, const char *name) {
     stddev_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
@@ -137,11 +151,11 @@ static int stddev_init(nx_ta_t *t, nx__ta_arena_t *a, const char *name) {
     return 0;
 }
 int nx__ta_init_STDDEV(nx_ta_t *t, nx__ta_arena_t *a) {
-    t->step_v = stddev_step;
+    NX__TA_VALUE_STEPS(t, stddev_step);
     return stddev_init(t, a, "stddev");
 }
 int nx__ta_init_VAR(nx_ta_t *t, nx__ta_arena_t *a) {
-    t->step_v = var_step;
+    NX__TA_VALUE_STEPS(t, var_step);
     return stddev_init(t, a, "var");
 }
 
@@ -149,7 +163,8 @@ int nx__ta_init_VAR(nx_ta_t *t, nx__ta_arena_t *a) {
 
 typedef struct {
     nx__ema_t ma;
-    nx__atr_t atr;
+    nx__share_t sh; /* the ATR core */
+    nx__atr_t own;
     double mult, mid, range;
     int have_mid, have_atr;
 } keltner_t;
@@ -157,7 +172,11 @@ typedef struct {
 static void keltner_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     keltner_t *s = t->st;
     if (nx__ema_step(&s->ma, b->close, &s->mid)) s->have_mid = 1;
-    if (nx__atr_step(&s->atr, b->high, b->low, b->close, &s->range)) s->have_atr = 1;
+    const nx__atr_t *c = nx__atr_core(&s->sh, b);
+    if (c) {
+        s->range = c->atr;
+        s->have_atr = 1;
+    }
     if (!s->have_mid || !s->have_atr) return;
     double w = s->mult * s->range;
     t->out[0] = s->mid + w;
@@ -170,7 +189,9 @@ int nx__ta_init_KELTNER(nx_ta_t *t, nx__ta_arena_t *a) {
     uint32_t n = nx__ta_pi(t, 0), an = nx__ta_pi(t, 2);
     if (s) {
         nx__ema_init(&s->ma, n, 0, (t->opts & NX_TA_OPT_SEED_FIRST) != 0);
-        nx__atr_init(&s->atr, an);
+        nx__atr_init(&s->own, an);
+        nx__share_init(&s->sh, &s->own, NX__CORE_ATR, NX__CORE_ATR, an);
+        t->share = &s->sh;
         s->mult = t->p[1];
     }
     t->lookback = (int)n - 1 > (int)an ? (int)n - 1 : (int)an;
@@ -181,18 +202,17 @@ int nx__ta_init_KELTNER(nx_ta_t *t, nx__ta_arena_t *a) {
 /* --- DONCHIAN ---------------------------------------------------------------- */
 
 typedef struct {
-    nx__roll_t hi, lo;
-    uint64_t cnt;
+    nx__share_t sh; /* an nx__hilo_t of the window */
+    nx__hilo_t own;
     uint32_t n;
 } donchian_t;
 
 static void donchian_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     donchian_t *s = t->st;
-    uint64_t i = s->cnt++;
-    nx__rmax_push(&s->hi, b->high);
-    nx__rmin_push(&s->lo, b->low);
-    if (i + 1 < s->n) return;
-    double u = s->hi.val, l = s->lo.val;
+    nx__hilo_t *h = s->sh.core;
+    if (s->sh.own) nx__hilo_push(h, b);
+    if (h->cnt < s->n) return;
+    double u = h->hi.val, l = h->lo.val;
     t->out[0] = u;
     t->out[1] = (u + l) / 2.0;
     t->out[2] = l;
@@ -203,8 +223,9 @@ int nx__ta_init_DONCHIAN(nx_ta_t *t, nx__ta_arena_t *a) {
     uint32_t n = nx__ta_pi(t, 0);
     if (s) {
         s->n = n;
-        nx__roll_init(&s->hi, a, n, 1, 0);
-        nx__roll_init(&s->lo, a, n, 0, 0);
+        nx__hilo_init(&s->own, a, n, 0);
+        nx__share_init(&s->sh, &s->own, NX__CORE_HILO, NX__CORE_HILO, n);
+        t->share = &s->sh;
     }
     t->lookback = (int)n - 1;
     t->step = donchian_step;
@@ -256,6 +277,7 @@ static void zscore_step(nx_ta_t *t, double x) {
     double sd = var > 0 ? sqrt(var) : 0.0;
     nx__ta_set1(t, sd > 1e-12 * (fabs(mean) + 1.0) ? (x - mean) / sd : 0.0);
 }
+NX__TA_BAR_FORM(zscore_step)
 int nx__ta_init_ZSCORE(nx_ta_t *t, nx__ta_arena_t *a) {
     zscore_t *s = nx__ta_state(a, sizeof *s);
     uint32_t n = nx__ta_pi(t, 0);
@@ -267,6 +289,6 @@ int nx__ta_init_ZSCORE(nx_ta_t *t, nx__ta_arena_t *a) {
         s->ddof_k = (t->opts & NX_TA_OPT_SAMPLE) ? (double)n / (double)(n - 1) : 1.0;
     }
     t->lookback = (int)n - 1;
-    t->step_v = zscore_step;
+    NX__TA_VALUE_STEPS(t, zscore_step);
     return 0;
 }

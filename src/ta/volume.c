@@ -28,14 +28,10 @@ static void mfi_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     }
     double d = tp - s->prev;
     s->prev = tp;
-    double mf = tp * b->volume, p = 0.0, q = 0.0;
-    if (d < 0) {
-        q = mf;
-        s->ns += mf;
-    } else if (d > 0) {
-        p = mf;
-        s->ps += mf;
-    }
+    double mf = tp * b->volume;
+    double p = nx__fsel(d > 0, mf, 0.0), q = nx__fsel(d < 0, mf, 0.0);
+    s->ns = nx__fsel(d < 0, s->ns + mf, s->ns);
+    s->ps = nx__fsel(d > 0, s->ps + mf, s->ps);
     nx__ring_push(&s->pos, p);
     nx__ring_push(&s->neg, q);
     if (i < s->n) return;
@@ -67,10 +63,10 @@ static void obv_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     if (!s->have) {
         s->have = 1;
         s->obv = s->zero ? 0.0 : b->volume;
-    } else if (b->close > s->prev) {
-        s->obv += b->volume;
-    } else if (b->close < s->prev) {
-        s->obv -= b->volume;
+    } else {
+        double o = s->obv;
+        s->obv = nx__fsel(b->close > s->prev, o + b->volume,
+                          nx__fsel(b->close < s->prev, o - b->volume, o));
     }
     s->prev = b->close;
     nx__ta_set1(t, s->obv);
@@ -141,7 +137,7 @@ int nx__ta_init_ADOSC(nx_ta_t *t, nx__ta_arena_t *a) {
 typedef struct {
     nx__ring_t pv, v;
     double spv, sv;
-    int64_t day;
+    int64_t day, day_lo, day_hi; /* the current UTC day, and its span [day_lo, day_hi) in ns */
     uint32_t n;
     uint64_t cnt;
 } vwap_t;
@@ -156,11 +152,17 @@ static void vwap_step(nx_ta_t *t, const nx_ta_bar_t *b) {
     double tp = (b->high + b->low + b->close) / 3.0;
     double pv = tp * b->volume;
     if (s->n == 0) {
-        int64_t day = floor_div(b->ts, NX_NS_PER_DAY);
-        if (i == 0 || day != s->day) {
-            s->day = day;
-            s->spv = 0;
-            s->sv = 0;
+        /* the day number (a 64-bit division) only when ts leaves the span */
+        if (NX_UNLIKELY(i == 0 || b->ts < s->day_lo || b->ts >= s->day_hi)) {
+            const int64_t nd = NX_NS_PER_DAY;
+            int64_t day = floor_div(b->ts, nd);
+            s->day_lo = day < INT64_MIN / nd ? INT64_MIN : day * nd;
+            s->day_hi = day >= INT64_MAX / nd ? INT64_MAX : (day + 1) * nd;
+            if (i == 0 || day != s->day) {
+                s->day = day;
+                s->spv = 0;
+                s->sv = 0;
+            }
         }
         s->spv += pv;
         s->sv += b->volume;
