@@ -96,6 +96,11 @@ cmp -s "$T/k.csv" "$T/bars1m.csv" || fail "klines round trip"
     fail "ta from the store"
 "$CLI" ta --in "$T/bars1m.csv" --ind 'sma:3,rsi:5,macd:3:5:2' >"$T/ta_csv.csv" || fail "ta from csv"
 cmp -s "$T/ta_store.csv" "$T/ta_csv.csv" || fail "ta from the store differs from ta from the CSV"
+"$CLI" regime label --store "$T/s4" --in store:binance:BTCUSDT:1m --out "$T/rg_store.csv" 2>/dev/null ||
+    fail "regime label from the store"
+"$CLI" regime label --in "$T/bars1m.csv" --out "$T/rg_csv.csv" 2>/dev/null || fail "regime label from csv"
+cmp -s "$T/rg_store.csv" "$T/rg_csv.csv" || fail "regime labels from the store differ from the CSV's"
+[ "$(wc -l <"$T/rg_store.csv")" -eq 12 ] || fail "a label per stored bar"
 
 # --- other formats ----------------------------------------------------------------
 printf '1672531436,90.540000,1.10448420\n1672531471,90.450000,1.00000000\n' >"$T/kr.csv"

@@ -45,6 +45,7 @@
 #include <stdint.h>
 
 #include "nexus/core.h"
+#include "nexus/event.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -432,6 +433,13 @@ typedef struct nx_ta_row {
 NX_API int nx_ta_csv_row(const char *line, size_t len, nx_ta_row_t *out);
 /* 0 if line is the header "ts,open,high,low,close,volume", else NX_EPARSE. */
 NX_API int nx_ta_csv_header(const char *line, size_t len);
+/*
+ * A BAR event (e.g. from the store) as an input row: doubles from the exact
+ * mantissas (indicators are statistics), ts = open time; ts_text = the open
+ * time in epoch seconds (a fraction only when not whole), written into
+ * ts_buf (>= 32 bytes), as the CSV form writes it.
+ */
+NX_API void nx_ta_row_from_bar(const nx_ev_bar_t *b, char *ts_buf, size_t cap, nx_ta_row_t *r);
 /*
  * The bounded number parser used above: exactly len bytes, optional sign,
  * digits with an optional '.', optional exponent; also "nan", "inf",

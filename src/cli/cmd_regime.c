@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "nexus/core.h"
 #include "nexus/regime.h"
+#include "nexus/store.h"
 #include "nexus/ta.h"
 
 #define NX__RG_LINE_MAX 65536
@@ -46,7 +47,9 @@ static void nx__regime_usage(FILE *f) {
             "  --model MODEL   a file written by `nexus regime fit --out`\n"
             "  --out FILE      output (default: standard output)\n"
             "\n"
-            "--in: bars with the header ts,open,high,low,close,volume (as `nexus ta`).\n"
+            "--in: bars with the header ts,open,high,low,close,volume (as `nexus ta`), or\n"
+            "      store:VENUE:SYMBOL:TF for stored bars (e.g. store:binance:BTCUSDT:1m;\n"
+            "      --store DIR, default <data-dir>/store).\n"
             "Reading bars from the store is not wired yet: export them to CSV first.\n"
             "\n"
             "exit codes: 0 ok, 1 bad input (FILE:LINE: message) or I/O error, 2 usage\n");
@@ -61,12 +64,63 @@ typedef struct {
     FILE *f;
     char *line; /* NX__RG_LINE_MAX + 2 bytes */
     uint64_t lineno, size, consumed;
+    /* --in store:VENUE:SYMBOL:TF reads bars_<TF> from the store */
+    nx_store_t *st;
+    nx_store_cursor_t *cur;
+    char ts[40];
 } nx__bars_t;
+
+static const nx_cli_global_t *nx__g;   /* for the data directory */
+static const char *nx__store_dir;      /* --store DIR */
+
+/* "store:binance:BTCUSDT:1m" -> cursor over the stored bars_1m. */
+static int nx__bars_open_store(nx__bars_t *b, const char *spec) {
+    char venue[64], symbol[64], tf_s[32];
+    const char *p = spec + 6, *c1 = strchr(p, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    int64_t tf;
+    if (!c1 || !c2 || (size_t)(c1 - p) >= sizeof venue || (size_t)(c2 - c1 - 1) >= sizeof symbol ||
+        strlen(c2 + 1) >= sizeof tf_s || c1 == p || c2 == c1 + 1) {
+        fprintf(stderr, "nexus regime: --in %s: want store:VENUE:SYMBOL:TF (e.g. "
+                        "store:binance:BTCUSDT:1m)\n", spec);
+        return -1;
+    }
+    memcpy(venue, p, (size_t)(c1 - p));
+    venue[c1 - p] = '\0';
+    memcpy(symbol, c1 + 1, (size_t)(c2 - c1 - 1));
+    symbol[c2 - c1 - 1] = '\0';
+    memcpy(tf_s, c2 + 1, strlen(c2 + 1) + 1);
+    if (nx_duration_parse(tf_s, strlen(tf_s), &tf) < 0 || tf <= 0) {
+        fprintf(stderr, "nexus regime: --in %s: bad timeframe '%s'\n", spec, tf_s);
+        return -1;
+    }
+    char root[4096];
+    const char *dir = nx__store_dir;
+    if (!dir) {
+        char dd[4000];
+        if (nx_cli_data_dir(nx__g, dd, sizeof dd) < 0) {
+            fprintf(stderr, "nexus regime: %s\n", nx_err_message());
+            return -1;
+        }
+        snprintf(root, sizeof root, "%s/store", dd);
+        dir = root;
+    }
+    nx_store_opts_t so;
+    nx_store_opts_default(&so);
+    so.flags |= NX_STORE_RDONLY;
+    nx_store_stream_t s = {{venue, symbol, NX_KIND_BARS, tf}, 0, 0};
+    if (nx_store_open(dir, &so, &b->st) < 0 ||
+        nx_store_cursor_open(b->st, &s, 1, NX_STORE_TS_MIN, NX_STORE_TS_MAX, &b->cur) < 0) {
+        fprintf(stderr, "nexus regime: %s: %s\n", spec, nx_err_message());
+        return -1;
+    }
+    return 0;
+}
 
 /* Open and check the header. 0, or prints "nexus regime: FILE:LINE: ..." and returns -1. */
 static int nx__bars_open(nx__bars_t *b, const char *path) {
     memset(b, 0, sizeof *b);
     b->path = path;
+    if (strncmp(path, "store:", 6) == 0) return nx__bars_open_store(b, path);
     b->line = nx_malloc(NX__RG_LINE_MAX + 2);
     if (!b->line) {
         fprintf(stderr, "nexus regime: out of memory\n");
@@ -96,6 +150,18 @@ static int nx__bars_open(nx__bars_t *b, const char *path) {
 
 /* 1 and a row, 0 at the end, -1 on error (printed). Blank lines are skipped. */
 static int nx__bars_next(nx__bars_t *b, nx_ta_row_t *r) {
+    if (b->cur) {
+        nx_event_hdr_t *ev;
+        int rc = nx_store_cursor_next(b->cur, &ev);
+        if (rc == NX_EEND) return 0;
+        if (rc < 0) {
+            fprintf(stderr, "nexus regime: %s: %s\n", b->path, nx_err_message());
+            return -1;
+        }
+        b->lineno++;
+        nx_ta_row_from_bar((const nx_ev_bar_t *)ev, b->ts, sizeof b->ts, r);
+        return 1;
+    }
     for (;;) {
         if (!fgets(b->line, NX__RG_LINE_MAX + 2, b->f)) {
             if (ferror(b->f)) {
@@ -125,6 +191,8 @@ static int nx__bars_next(nx__bars_t *b, nx_ta_row_t *r) {
 
 static void nx__bars_close(nx__bars_t *b) {
     if (b->f) fclose(b->f);
+    nx_store_cursor_close(b->cur);
+    nx_store_close(b->st);
     nx_free(b->line);
 }
 
@@ -460,7 +528,17 @@ done:
 }
 
 int nx_cli_regime(const nx_cli_global_t *g, int argc, char **argv) {
-    (void)g;
+    nx__g = g;
+    /* --store DIR applies to `--in store:...` of both subcommands: take it out here */
+    int k = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+            nx__store_dir = argv[++i];
+            continue;
+        }
+        argv[k++] = argv[i];
+    }
+    argc = k;
     if (argc < 2) {
         nx__regime_usage(stderr);
         return NX_EXIT_USAGE;

@@ -127,24 +127,6 @@ static const char *nx__col_name(const nx_ta_set_t *set, size_t idx) {
     return "";
 }
 
-/* A stored bar as an indicator input row; ts text = open time in epoch seconds. */
-static void nx__bar_row(const nx_ev_bar_t *b, char *ts_buf, size_t cap, nx_ta_row_t *r) {
-    int64_t ts = b->h.ts_venue;
-    int n = ts % NX_NS_PER_SEC == 0
-                ? snprintf(ts_buf, cap, "%lld", (long long)(ts / NX_NS_PER_SEC))
-                : snprintf(ts_buf, cap, "%lld.%09lld", (long long)(ts / NX_NS_PER_SEC),
-                           (long long)(ts % NX_NS_PER_SEC));
-    r->ts_text = ts_buf;
-    r->ts_len = n > 0 ? (size_t)n : 0;
-    r->bar.ts = ts;
-    /* indicators are statistics: doubles from the exact stored mantissas */
-    r->bar.open = nx_dec_to_double(nx_dec_make(b->open, b->price_scale));
-    r->bar.high = nx_dec_to_double(nx_dec_make(b->high, b->price_scale));
-    r->bar.low = nx_dec_to_double(nx_dec_make(b->low, b->price_scale));
-    r->bar.close = nx_dec_to_double(nx_dec_make(b->close, b->price_scale));
-    r->bar.volume = nx_dec_to_double(nx_dec_make(b->volume, b->qty_scale));
-}
-
 int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
     const char *in = NULL, *ind = NULL, *outp = NULL;
     const char *venue = NULL, *symbol = NULL, *tf_s = NULL, *store_dir = NULL;
@@ -317,7 +299,7 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
             rc = nx_store_cursor_next(cur, &ev);
             lineno++;
             if (rc == NX_EEND) break;
-            if (rc < 0 || (nx__bar_row((const nx_ev_bar_t *)ev, tsb, sizeof tsb, &r),
+            if (rc < 0 || (nx_ta_row_from_bar((const nx_ev_bar_t *)ev, tsb, sizeof tsb, &r),
                            nx_ta_set_update(set, &r.bar)) < 0) {
                 fprintf(stderr, "nexus ta: %s %s bars_%s row %llu: %s\n", venue, symbol, tf_s,
                         (unsigned long long)lineno - 1, nx_err_message());

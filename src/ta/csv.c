@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <stdio.h>
 
+#include "nexus/decimal.h"
 #include "nexus/time.h"
 #include "ta/ta_int.h"
 
@@ -189,4 +190,20 @@ int nx_ta_csv_row(const char *line, size_t len, nx_ta_row_t *out) {
     r.bar.volume = v[4];
     *out = r;
     return 0;
+}
+
+void nx_ta_row_from_bar(const nx_ev_bar_t *b, char *ts_buf, size_t cap, nx_ta_row_t *r) {
+    int64_t ts = b->h.ts_venue;
+    int64_t sec = nx_time_floor(ts, NX_NS_PER_SEC) / NX_NS_PER_SEC;
+    int64_t frac = ts - sec * NX_NS_PER_SEC;
+    int n = frac == 0 ? snprintf(ts_buf, cap, "%lld", (long long)sec)
+                      : snprintf(ts_buf, cap, "%lld.%09lld", (long long)sec, (long long)frac);
+    r->ts_text = ts_buf;
+    r->ts_len = n > 0 && (size_t)n < cap ? (size_t)n : 0;
+    r->bar.ts = ts;
+    r->bar.open = nx_dec_to_double(nx_dec_make(b->open, b->price_scale));
+    r->bar.high = nx_dec_to_double(nx_dec_make(b->high, b->price_scale));
+    r->bar.low = nx_dec_to_double(nx_dec_make(b->low, b->price_scale));
+    r->bar.close = nx_dec_to_double(nx_dec_make(b->close, b->price_scale));
+    r->bar.volume = nx_dec_to_double(nx_dec_make(b->volume, b->qty_scale));
 }
