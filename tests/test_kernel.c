@@ -308,6 +308,64 @@ static void sink_sees_every_event_in_sequence_order_including_topic_definitions(
     free(s.buf);
 }
 
+/* A delayed answer names its real cause, not the timer that released it. */
+typedef struct {
+    uint32_t ack_topic;
+    uint64_t intent_seq, intent_trace;
+} delay_t;
+
+static int delay_on_intent(void *ctx, nx_kernel_t *k, const nx_event_hdr_t *ev) {
+    (void)k;
+    delay_t *d = ctx;
+    d->intent_seq = ev->seq;
+    d->intent_trace = ev->trace_id;
+    return 0;
+}
+
+static int delay_on_timer(void *ctx, nx_kernel_t *k, const nx_event_hdr_t *ev) {
+    delay_t *d = ctx;
+    (void)ev;
+    nx_ev_order_t ack;
+    nx_event_init((nx_event_t *)(void *)&ack, NX_EV_ORDER_ACK);
+    return nx_kernel_emit_caused(k, &ack.h, d->ack_topic, d->intent_seq, d->intent_trace);
+}
+
+static void a_delayed_answer_can_name_its_real_cause(void **state) {
+    (void)state;
+    nx_kernel_t *k = new_kernel(NULL, NULL);
+    uint32_t it, tt, at;
+    assert_int_equal(nx_kernel_topic(k, "exec.intents", &it), 0);
+    assert_int_equal(nx_kernel_topic(k, "timer.venue", &tt), 0);
+    assert_int_equal(nx_kernel_topic(k, "exec.orders", &at), 0);
+    static delay_t d;
+    static rec_t r;
+    memset(&r, 0, sizeof r);
+    d.ack_topic = at;
+    assert_int_equal(nx_kernel_subscribe(k, "exec.intents", delay_on_intent, &d, NULL), 0);
+    assert_int_equal(nx_kernel_subscribe(k, "timer.venue", delay_on_timer, &d, NULL), 0);
+    assert_int_equal(nx_kernel_subscribe(k, "exec.orders", rec_handler, &r, NULL), 0);
+    nx_ev_order_intent_t oi;
+    nx_event_init((nx_event_t *)(void *)&oi, NX_EV_ORDER_INTENT);
+    oi.h.ts_recv = 100;
+    assert_int_equal(nx_kernel_emit(k, &oi.h, it), 0);
+    static nx_ev_trade_t a[1];
+    uint32_t md;
+    assert_int_equal(nx_kernel_topic(k, "md.x", &md), 0);
+    make_trade(&a[0], 1000, md, 1, 1);
+    arr_src_t sa = {a, 1, 0};
+    nx_source_t s = {"a", arr_next, &sa};
+    assert_int_equal(nx_kernel_add_source(k, &s), 0);
+    assert_int_equal(nx_kernel_timer_at(k, 500, 0, tt, 0, NULL), 0);
+    assert_int_equal(nx_kernel_run(k, 0), 0);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.seen[0].h.causation_id, d.intent_seq);
+    assert_int_equal(r.seen[0].h.trace_id, d.intent_trace);
+    nx_ev_order_t bad;
+    nx_event_init((nx_event_t *)(void *)&bad, NX_EV_ORDER_ACK);
+    assert_int_equal(nx_kernel_emit_caused(k, &bad.h, at, 999999, 1), NX_EINVAL);
+    nx_kernel_free(k);
+}
+
 static void topic_patterns_match_segments_and_trailing_star_matches_the_rest(void **state) {
     (void)state;
     assert_true(nx_topic_match("md.trades.binance.BTCUSDT", "md.trades.binance.BTCUSDT"));
@@ -758,6 +816,7 @@ static const struct CMUnitTest cases[] = {
     NX_CASE(running_in_slices_gives_the_same_journal_as_one_run),
     NX_CASE(emitted_events_carry_causation_and_trace_and_run_before_the_next_source_event),
     NX_CASE(sink_sees_every_event_in_sequence_order_including_topic_definitions),
+    NX_CASE(a_delayed_answer_can_name_its_real_cause),
     NX_CASE(topic_patterns_match_segments_and_trailing_star_matches_the_rest),
     NX_CASE(bad_topic_names_and_patterns_are_rejected),
     NX_CASE(subscriptions_route_to_topics_interned_before_and_after_and_unsubscribe_stops),

@@ -133,6 +133,17 @@ typedef enum nx_tif {
 #define NX_ORDF_OCO 0x04u      /* linked with link_id; one fills, the other cancels */
 #define NX_ORDF_BRACKET 0x08u  /* child of a bracket entry given by link_id */
 #define NX_ORDF_TRAIL_PCT 0x10u /* trailing offset in stop_price is basis points */
+/* nx_ev_order_intent_t.action: what the intent asks of the venue. NEW places
+ * an order (intent_id is its client id); CANCEL and AMEND name the target
+ * order's intent id in intent_id (AMEND: new price and total qty);
+ * CANCEL_ALL cancels the account's orders on `instrument` (UINT32_MAX: all). */
+#define NX_ORDA_NEW 0u
+#define NX_ORDA_CANCEL 1u
+#define NX_ORDA_AMEND 2u
+#define NX_ORDA_CANCEL_ALL 3u
+/* nx_ev_fill_t.flags */
+#define NX_FILLF_LIQUIDATION 0x01u /* a forced close of a margin account */
+#define NX_FILLF_TRIGGERED 0x02u   /* a stop or take-profit that triggered */
 typedef enum nx_liquidity { NX_LIQ_NONE = 0, NX_LIQ_MAKER = 1, NX_LIQ_TAKER = 2 } nx_liquidity_t;
 typedef enum nx_book_action {
     NX_BOOK_SET = 1,    /* set the level's total quantity (0 removes it) */
@@ -320,7 +331,7 @@ typedef struct nx_ev_signal {
  * ORDER_INTENT (112 bytes): what a strategy wants, before risk.
  *   48 8 intent_id (nx_intent_id)   56 4 strategy   60 4 instrument
  *   64 1 side  65 1 ord_type  66 1 tif  67 1 price_scale  68 1 qty_scale
- *   69 1 flags (NX_ORDF_*)    70 2 reserved
+ *   69 1 flags (NX_ORDF_*)    70 1 action (NX_ORDA_*)  71 1 reserved
  *   72 8 price (limit)  80 8 stop_price (trigger, or trail offset)
  *   88 8 qty            96 8 expire_ts (GTD)   104 8 link_id (OCO/bracket)
  */
@@ -335,7 +346,8 @@ typedef struct nx_ev_order_intent {
     uint8_t price_scale;
     uint8_t qty_scale;
     uint8_t flags;
-    uint16_t reserved;
+    uint8_t action;
+    uint8_t reserved;
     int64_t price;
     int64_t stop_price;
     int64_t qty;
@@ -414,7 +426,8 @@ typedef struct nx_ev_order {
  *   48 8 intent_id  56 8 venue_order_id  64 4 instrument
  *   68 1 side  69 1 liquidity  70 1 price_scale  71 1 qty_scale
  *   72 8 price  80 8 qty  88 8 leaves_qty
- *   96 8 fee (negative = rebate)  104 1 fee_scale  105 3 reserved
+ *   96 8 fee (negative = rebate)  104 1 fee_scale  105 1 flags (NX_FILLF_*)
+ *   106 2 reserved
  *   108 4 fee_asset (asset id)   112 8 trade_id
  */
 typedef struct nx_ev_fill {
@@ -431,7 +444,8 @@ typedef struct nx_ev_fill {
     int64_t leaves_qty;
     int64_t fee;
     uint8_t fee_scale;
-    uint8_t reserved[3];
+    uint8_t flags;
+    uint8_t reserved[2];
     uint32_t fee_asset;
     uint64_t trade_id;
 } nx_ev_fill_t;

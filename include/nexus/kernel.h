@@ -177,6 +177,16 @@ NX_API int nx_kernel_add_ring(nx_kernel_t *k, nx_ring_t *ring, const char *name)
 NX_API int nx_kernel_emit(nx_kernel_t *k, const nx_event_hdr_t *ev, uint32_t topic);
 
 /*
+ * Emit with an explicit cause: for events that answer an earlier event after
+ * a delay (a venue's ack after its latency, fired from a timer), so the
+ * causal chain names the real cause rather than the timer. causation_id and
+ * trace_id must be sequence numbers already stamped (<= the last seq), else
+ * NX_EINVAL. Otherwise as nx_kernel_emit().
+ */
+NX_API int nx_kernel_emit_caused(nx_kernel_t *k, const nx_event_hdr_t *ev, uint32_t topic,
+                                 uint64_t causation_id, uint64_t trace_id);
+
+/*
  * Timers. A timer fires a TIMER event on `topic` at `deadline` and, if
  * period_ns > 0, every period after it (deadline + n*period, no drift).
  * Ties fire in arming order. The timer id (never 0) cancels it.

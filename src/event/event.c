@@ -179,7 +179,8 @@ static const nx__field_t nx__f_intent[] = {
     FLD(nx_ev_order_intent_t, ord_type, F_ORDTYPE), FLD(nx_ev_order_intent_t, tif, F_TIF),
     DEC(nx_ev_order_intent_t, price, price_scale),
     DEC(nx_ev_order_intent_t, stop_price, price_scale), DEC(nx_ev_order_intent_t, qty, qty_scale),
-    FLD(nx_ev_order_intent_t, flags, F_U8), FLD(nx_ev_order_intent_t, expire_ts, F_TS),
+    FLD(nx_ev_order_intent_t, flags, F_U8), FLD(nx_ev_order_intent_t, action, F_U8),
+    FLD(nx_ev_order_intent_t, expire_ts, F_TS),
     FLD(nx_ev_order_intent_t, link_id, F_U64), END};
 static const nx__field_t nx__f_risk[] = {
     FLD(nx_ev_risk_decision_t, intent_id, F_U64), FLD(nx_ev_risk_decision_t, strategy, F_U32),
@@ -204,7 +205,7 @@ static const nx__field_t nx__f_fill[] = {
     FLD(nx_ev_fill_t, liquidity, F_LIQ), DEC(nx_ev_fill_t, price, price_scale),
     DEC(nx_ev_fill_t, qty, qty_scale), DEC(nx_ev_fill_t, leaves_qty, qty_scale),
     DEC(nx_ev_fill_t, fee, fee_scale), FLD(nx_ev_fill_t, fee_asset, F_U32),
-    FLD(nx_ev_fill_t, trade_id, F_U64), END};
+    FLD(nx_ev_fill_t, trade_id, F_U64), FLD(nx_ev_fill_t, flags, F_U8), END};
 static const nx__field_t nx__f_position[] = {
     FLD(nx_ev_position_t, strategy, F_U32), FLD(nx_ev_position_t, instrument, F_U32),
     DEC(nx_ev_position_t, qty, qty_scale), DEC(nx_ev_position_t, avg_price, price_scale),

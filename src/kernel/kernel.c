@@ -599,6 +599,20 @@ int nx_kernel_emit(nx_kernel_t *k, const nx_event_hdr_t *ev, uint32_t topic) {
     return NX_OK;
 }
 
+int nx_kernel_emit_caused(nx_kernel_t *k, const nx_event_hdr_t *ev, uint32_t topic,
+                          uint64_t causation_id, uint64_t trace_id) {
+    if (causation_id == 0 || causation_id >= k->next_seq || trace_id == 0 ||
+        trace_id >= k->next_seq || trace_id > causation_id)
+        return NX_ERR(NX_EINVAL, "cause %llu / trace %llu are not stamped events",
+                      (unsigned long long)causation_id, (unsigned long long)trace_id);
+    int rc = nx_kernel_emit(k, ev, topic);
+    if (rc < 0) return rc;
+    nx_event_hdr_t *h = &k->emitq[(k->emit_tail - 1) & k->emit_mask].h;
+    h->causation_id = causation_id;
+    h->trace_id = trace_id;
+    return NX_OK;
+}
+
 static int nx__drain(nx_kernel_t *k) {
     while (k->emit_head != k->emit_tail) {
         nx_event_t *slot = &k->emitq[k->emit_head & k->emit_mask];
