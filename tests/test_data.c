@@ -60,6 +60,129 @@ static void binance_trade_rows_parse_exactly_with_ms_or_us_timestamps(void **sta
     nx_importer_free(im);
 }
 
+/* ---- the one-pass Binance trades parser ---------------------------------- */
+
+static void rnd_digits(nx_rng_t *r, char *b, size_t *n, size_t count, int zeros) {
+    for (size_t i = 0; i < count; i++)
+        b[(*n)++] = zeros ? '0' : (char)('0' + nx_rng_below(r, 10));
+}
+
+static void rnd_decimal(nx_rng_t *r, char *b, size_t *n, unsigned scale) {
+    if (nx_rng_below(r, 20) == 0) b[(*n)++] = nx_rng_below(r, 2) ? '-' : '+';
+    rnd_digits(r, b, n, (size_t)nx_rng_below(r, nx_rng_below(r, 8) ? 7 : 22), 0);
+    if (nx_rng_below(r, 6)) {
+        b[(*n)++] = '.';
+        size_t keep = (size_t)nx_rng_below(r, nx_rng_below(r, 8) ? scale + 1 : 12);
+        rnd_digits(r, b, n, keep, 0);
+        rnd_digits(r, b, n, (size_t)nx_rng_below(r, 12), nx_rng_below(r, 8) != 0);
+    }
+    if (nx_rng_below(r, 40) == 0) b[(*n)++] = 'e';
+}
+
+/* A Binance trade line, mostly well formed, sometimes not in any of its columns. */
+static size_t rnd_trade_line(nx_rng_t *r, char *b, unsigned ps, unsigned qs) {
+    static const char *const bools[] = {"true", "false", "True", "False", "1", "0", "tru", "",
+                                        "truex"};
+    static const char *const last[] = {"", ",true", ",false", ",", ",a,b", "x"};
+    size_t n = 0;
+    rnd_digits(r, b, &n, (size_t)nx_rng_below(r, nx_rng_below(r, 8) ? 12 : 23), 0);
+    b[n++] = ',';
+    rnd_decimal(r, b, &n, ps);
+    b[n++] = ',';
+    rnd_decimal(r, b, &n, qs);
+    if (nx_rng_below(r, 30)) { /* else a missing column */
+        b[n++] = ',';
+        rnd_decimal(r, b, &n, 8);
+    }
+    b[n++] = ',';
+    size_t td = nx_rng_below(r, 4) ? 13 : 16;
+    if (nx_rng_below(r, 10) == 0) td = (size_t)nx_rng_below(r, 22);
+    rnd_digits(r, b, &n, td, 0);
+    b[n++] = ',';
+    const char *bo = bools[nx_rng_below(r, 4) ? nx_rng_below(r, 2) : nx_rng_below(r, 9)];
+    memcpy(b + n, bo, strlen(bo));
+    n += strlen(bo);
+    const char *la = last[nx_rng_below(r, 3) ? nx_rng_below(r, 2) : nx_rng_below(r, 6)];
+    memcpy(b + n, la, strlen(la));
+    n += strlen(la);
+    if (nx_rng_below(r, 10) == 0) b[n++] = '\r';
+    return n;
+}
+
+/*
+ * Lines after the first take a one-pass parser for the common shape and the
+ * general one for anything else; the first line always takes the general
+ * one. Every line gives the same result, event and message either way.
+ */
+static void the_fast_binance_trade_parser_agrees_with_the_general_one(void **state) {
+    (void)state;
+    static const char *const fixed[] = {
+        "3735683259,61837.63000000,0.02000000,1236.7526,1723161255342,true,true",
+        "3735683259,61837.63000000,0.02000000,1236.7526,1723161255342,false",
+        "1,2.5,1,2.5,1723161255342123,false\r",
+        "1,.5,5.,x,1723161255342,true",
+        "1,.,1,1,1723161255342,true",
+        "1,1,1,1,1723161255342,true,",
+        "1,1,1,1,1723161255342,True",
+        "1,-1,1,1,1723161255342,true",
+        "1,1e2,1,1,1723161255342,true",
+        "1,1.001,1,1,1723161255342,true",
+        "1,1.0000000000000000000000,1,1,1723161255342,true",
+        "1,00000000000000000001.5,1,1,1723161255342,true",
+        "18446744073709551615,1,1,1,1723161255342,true",
+        "18446744073709551616,1,1,1,1723161255342,true",
+        "9999999999999999999,1,1,1,1723161255342,true",
+        "1,1,1,1,9223372036854775807,true",
+        "1,1,1,1,9223372036854,true",
+        "1,1,1,1,9223372036855,true",
+        "1,1,1,1,,true",
+        ",1,1,1,1723161255342,true",
+        "1,999999999999999999,1,1,1723161255342,true",
+        "1,99999999999999999,1,1,1723161255342,true",
+        "1,1,1,1,1723161255342,true,true,true",
+        "1,1,1,1723161255342,true",
+    };
+    static const uint8_t scales[][2] = {{2, 8}, {8, 8}, {0, 0}, {18, 18}, {10, 3}, {1, 17}};
+    nx_rng_t r;
+    nx_rng_seed(&r, 2024);
+    char buf[256];
+    long fast_ok = 0;
+    for (size_t sc = 0; sc < NX_ARRAY_LEN(scales); sc++) {
+        uint8_t ps = scales[sc][0], qs = scales[sc][1];
+        nx_importer_t *ref = mk(NX_FMT_BINANCE_TRADES, NX_KIND_TRADES, ps, qs, 0);
+        nx_importer_t *im = mk(NX_FMT_BINANCE_TRADES, NX_KIND_TRADES, ps, qs, 0);
+        sink_t a = {0}, b = {0};
+        assert_int_equal(line(im, "1,1,1,1,1723161255342,true", &b), 0); /* past line 1 */
+        for (size_t k = 0; k < NX_ARRAY_LEN(fixed) + 40000; k++) {
+            size_t n;
+            if (k < NX_ARRAY_LEN(fixed)) {
+                n = strlen(fixed[k]);
+                memcpy(buf, fixed[k], n);
+            } else {
+                n = rnd_trade_line(&r, buf, scales[sc][0], scales[sc][1]);
+            }
+            char msg[NX_ERR_DETAIL_MAX];
+            a.n = b.n = 0;
+            nx_importer_begin_file(ref, "x");
+            int ra = nx_importer_line(ref, buf, n, sink, &a);
+            snprintf(msg, sizeof msg, "%s", ra < 0 ? nx_err_message() : "");
+            int rb = nx_importer_line(im, buf, n, sink, &b);
+            if (ra != rb || a.n != b.n ||
+                (ra < 0 && strcmp(msg, nx_err_message()) != 0) ||
+                (a.n && memcmp(&a.ev[0], &b.ev[0], sizeof a.ev[0].trade) != 0)) {
+                fprintf(stderr, "scales %u/%u line '%.*s': general %d (%s), fast %d (%s)\n",
+                        scales[sc][0], scales[sc][1], (int)n, buf, ra, msg, rb,
+                        rb < 0 ? nx_err_message() : "");
+                fail();
+            }
+            fast_ok += ra == 0;
+        }
+        nx_importer_free(ref);
+        nx_importer_free(im);
+    }
+    assert_true(fast_ok > 50000); /* about a third of the lines are good ones */
+}
+
 static void bad_columns_are_named_and_nothing_is_emitted(void **state) {
     (void)state;
     nx_importer_t *im = mk(NX_FMT_BINANCE_TRADES, NX_KIND_TRADES, 2, 8, 0);
@@ -338,6 +461,77 @@ static void the_duplicate_window_forgets_old_ids_and_remembers_recent_ones(void 
     nx_validator_free(v);
 }
 
+/*
+ * The duplicate rule against a naive model (an id among the 8,192 most
+ * recent accepted ids), over streams that run in order, repeat recent and
+ * old ids, go backwards and scatter: the set switches between its sorted
+ * and hashed forms many times.
+ */
+static int count_dups(void *ctx, nx_rule_t rule, int rejected, const nx_event_hdr_t *ev,
+                      const char *detail) {
+    (void)ev;
+    (void)detail;
+    assert_int_equal(rule, NX_RULE_DUPLICATE);
+    assert_true(rejected);
+    ++*(uint64_t *)ctx;
+    return 0;
+}
+static int drop(void *ctx, const nx_event_hdr_t *ev) {
+    (void)ctx;
+    (void)ev;
+    return 0;
+}
+
+static void the_duplicate_rule_matches_a_naive_window_of_recent_ids(void **state) {
+    (void)state;
+    enum { W = 8192, N = 60000 };
+    static uint64_t win[W];
+    size_t wn = 0, wh = 0;
+    uint64_t dups = 0, expect = 0;
+    nx_validator_t *v;
+    nx_validate_opts_t o;
+    nx_validate_opts_default(&o);
+    o.max_jump_bp = 0;
+    assert_int_equal(nx_validator_new(&o, drop, NULL, count_dups, &dups, &v), 0);
+    nx_rng_t r;
+    nx_rng_seed(&r, 77);
+    uint64_t id = 1000;
+    nx_event_t e;
+    for (int i = 0; i < N; i++) {
+        uint64_t mode = nx_rng_below(&r, 100), x;
+        /* ordered with repeats of recent ids (rejected, so the window stays
+         * ordered) and rare steps back; mixed; ordered only */
+        int phase = (i / 5000) % 3;
+        if (phase == 0 && mode >= 90 && wn) x = win[(wh + wn - 1 - nx_rng_below(&r, wn)) % W];
+        else if (phase == 0 && mode == 89) x = id - nx_rng_below(&r, 3000);
+        else if (phase != 1 || mode < 80) x = id += 1 + nx_rng_below(&r, 4) / 3;
+        else if (mode < 88 && wn) x = win[(wh + wn - 1 - nx_rng_below(&r, wn)) % W]; /* recent */
+        else if (mode < 92) x = id > 20000 ? id - 9000 - nx_rng_below(&r, 5000) : 1; /* old */
+        else if (mode < 96) x = id - nx_rng_below(&r, 50); /* a little back */
+        else x = 1 + nx_rng_below(&r, id + 100);
+        int seen = 0;
+        for (size_t k = 0; k < wn && !seen; k++) seen = win[k] == x;
+        if (seen) expect++;
+        else {
+            if (wn == W) {
+                win[wh] = x;
+                wh = (wh + 1) % W;
+            } else {
+                win[(wh + wn++) % W] = x;
+            }
+        }
+        trade(&e, 1000 + i, 100, 1, x);
+        assert_int_equal(nx_validator_push(v, &e.h), 0);
+        if (dups != expect) {
+            fprintf(stderr, "row %d id %llu: %llu duplicates, the model says %llu\n", i,
+                    (unsigned long long)x, (unsigned long long)dups, (unsigned long long)expect);
+            fail();
+        }
+    }
+    assert_true(expect > 1000);
+    nx_validator_free(v);
+}
+
 static void the_line_reader_reads_plain_gzip_and_zip_alike(void **state) {
     (void)state;
     char *dir = nx_test_tmpdir("lines");
@@ -526,6 +720,7 @@ static void resampled_bars_equal_bars_built_directly_from_trades(void **state) {
 
 static const struct CMUnitTest cases[] = {
     NX_CASE(binance_trade_rows_parse_exactly_with_ms_or_us_timestamps),
+    NX_CASE(the_fast_binance_trade_parser_agrees_with_the_general_one),
     NX_CASE(bad_columns_are_named_and_nothing_is_emitted),
     NX_CASE(aggtrades_and_klines_follow_binance_public_data_layouts),
     NX_CASE(kraken_and_generic_csv_rows),
@@ -534,6 +729,7 @@ static const struct CMUnitTest cases[] = {
     NX_CASE(each_validation_rule_rejects_or_flags_crafted_rows),
     NX_CASE(a_sort_window_reorders_late_rows_and_rejects_older_ones),
     NX_CASE(the_duplicate_window_forgets_old_ids_and_remembers_recent_ones),
+    NX_CASE(the_duplicate_rule_matches_a_naive_window_of_recent_ids),
     NX_CASE(the_line_reader_reads_plain_gzip_and_zip_alike),
     NX_CASE(time_bars_align_to_utc_and_publish_at_their_close),
     NX_CASE(tick_volume_and_dollar_bars_close_on_their_threshold),

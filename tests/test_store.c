@@ -16,6 +16,7 @@
 #define T0 INT64_C(1723075200000000000)
 
 static char root[512];
+static unsigned store_flags; /* opening flags of open_store() */
 
 static void fresh_root(const char *tag) {
     snprintf(root, sizeof root, "%s", nx_test_tmpdir(tag));
@@ -26,6 +27,7 @@ static nx_store_t *open_store(uint32_t block_rows, uint64_t write_mem) {
     nx_store_opts_default(&o);
     if (block_rows) o.block_rows = block_rows;
     if (write_mem) o.write_mem = write_mem;
+    o.flags = store_flags;
     nx_store_t *s = NULL;
     assert_int_equal(nx_store_open(root, &o, &s), 0);
     return s;
@@ -480,9 +482,15 @@ static void content_dedup_keeps_a_snapshot_in_arrival_order(void **state) {
 /* ---- atomic commit under faults ------------------------------------------------- */
 
 typedef enum { FAULT_ALLOC, FAULT_IO } fault_t;
+/* The failing write: out of order over an overlap (general path), in order
+ * after the stored rows (the sorted fast path throughout), or in order until
+ * its last two rows (the fast path, then the general path over its blocks). */
+typedef enum { ORDER_SHUFFLED, ORDER_SORTED, ORDER_LATE_BREAK } order_t;
 
-static void faults_leave_the_store_unchanged(fault_t kind) {
-    fresh_root(kind == FAULT_ALLOC ? "store-oom" : "store-eio");
+static void faults_leave_the_store_unchanged(fault_t kind, order_t order) {
+    static const char *const tags[2][3] = {{"store-oom", "store-oom-sorted", "store-oom-late"},
+                                           {"store-eio", "store-eio-sorted", "store-eio-late"}};
+    fresh_root(tags[kind][order]);
     /* small blocks and a small buffer: several blocks, spilled runs */
     nx_store_t *s = open_store(64, 64 * 1024);
     enum { N = 2500 };
@@ -496,13 +504,20 @@ static void faults_leave_the_store_unchanged(fault_t kind) {
     assert_int_equal(write_all(s, kt, tr, 1200, sizeof tr[0], &st), 0);
     static files_ctx_t before, after;
     snapshot(s, kt, &before);
-    shuffle(tr + 600, N - 600, sizeof tr[0], 3); /* overlap + new month, out of order */
+    size_t from = order == ORDER_SHUFFLED ? 600 : 1200;
+    if (order == ORDER_SHUFFLED)
+        shuffle(tr + 600, N - 600, sizeof tr[0], 3); /* overlap + new month, out of order */
+    if (order == ORDER_LATE_BREAK) {
+        nx_ev_trade_t t = tr[N - 1];
+        tr[N - 1] = tr[N - 2];
+        tr[N - 2] = t;
+    }
     int ok = 0;
     unsigned faults = 0;
     for (uint64_t n = 1; !ok && n < 100000; n++) {
         if (kind == FAULT_ALLOC) nx_alloc_fail_at(n, 0);
         else nx__store_io_fail_at(n);
-        int rc = write_all(s, kt, tr + 600, N - 600, sizeof tr[0], &st);
+        int rc = write_all(s, kt, tr + from, N - from, sizeof tr[0], &st);
         nx_alloc_fail_at(0, 0);
         nx__store_io_fail_at(0);
         if (rc == 0) {
@@ -522,6 +537,7 @@ static void faults_leave_the_store_unchanged(fault_t kind) {
     }
     assert_true(ok);
     assert_true(faults > 10);
+    assert_int_equal(st.sorted_path, order == ORDER_SORTED);
     assert_int_equal(st.stored, N - 1200);
     assert_int_equal(partition_rows(s, kt), N);
     assert_int_equal(nx_store_verify(s, NULL, NULL, NULL), 0);
@@ -535,13 +551,25 @@ static void faults_leave_the_store_unchanged(fault_t kind) {
 
 static void a_failed_allocation_at_any_step_leaves_store_and_catalog_unchanged(void **state) {
     (void)state;
-    faults_leave_the_store_unchanged(FAULT_ALLOC);
+    faults_leave_the_store_unchanged(FAULT_ALLOC, ORDER_SHUFFLED);
 }
 
 static void a_failed_write_fsync_rename_or_catalog_commit_leaves_the_store_unchanged(
     void **state) {
     (void)state;
-    faults_leave_the_store_unchanged(FAULT_IO);
+    faults_leave_the_store_unchanged(FAULT_IO, ORDER_SHUFFLED);
+}
+
+static void faults_on_the_sorted_fast_path_leave_the_store_unchanged(void **state) {
+    (void)state;
+    faults_leave_the_store_unchanged(FAULT_ALLOC, ORDER_SORTED);
+    faults_leave_the_store_unchanged(FAULT_IO, ORDER_SORTED);
+}
+
+static void faults_after_the_fast_path_falls_back_leave_the_store_unchanged(void **state) {
+    (void)state;
+    faults_leave_the_store_unchanged(FAULT_ALLOC, ORDER_LATE_BREAK);
+    faults_leave_the_store_unchanged(FAULT_IO, ORDER_LATE_BREAK);
 }
 
 static void an_interrupted_commit_is_cleaned_up_by_the_next_open(void **state) {
@@ -566,6 +594,221 @@ static void an_interrupted_commit_is_cleaned_up_by_the_next_open(void **state) {
     assert_int_not_equal(stat(path, &sb), 0);
     assert_int_not_equal(stat(tmp, &sb), 0);
     assert_int_equal(nx_store_verify(s, NULL, NULL, NULL), 0);
+    nx_store_close(s);
+    nx_test_rmdir(root);
+}
+
+/* ---- the sorted fast path ---------------------------------------------------------- */
+
+/*
+ * Block files by content (the catalog's names, sizes and CRC-32C of each
+ * whole file, partition totals) plus every file under the root: equal
+ * snapshots mean equal stores, byte for byte.
+ */
+static void store_snapshot(nx_store_t *s, nx_store_key_t k, files_ctx_t *f) {
+    snapshot(s, k, f);
+}
+
+/*
+ * Write rows[perm[i]] for i < n into a store at `tag` that already holds
+ * rows[0, pre) (written in order), and return its snapshot and stats.
+ */
+static void write_permuted(const char *tag, nx_store_key_t k, const void *rows, size_t stride,
+                           size_t pre, const size_t *perm, size_t n, uint64_t write_mem,
+                           files_ctx_t *out, nx_store_write_stats_t *st) {
+    fresh_root(tag);
+    nx_store_t *s = open_store(256, write_mem);
+    nx_store_write_stats_t st0;
+    if (pre) {
+        assert_int_equal(write_all(s, k, rows, pre, stride, &st0), 0);
+        assert_int_equal(st0.sorted_path, 1);
+    }
+    nx_store_writer_t *w = NULL;
+    assert_int_equal(nx_store_write_begin(s, &k, &w), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(nx_store_write_append(
+                             w, (const nx_event_hdr_t *)(const void *)((const char *)rows +
+                                                                     perm[i] * stride)),
+                         0);
+    assert_int_equal(nx_store_write_commit(w, st), 0);
+    assert_int_equal(nx_store_verify(s, print_problem, NULL, NULL), 0);
+    store_snapshot(s, k, out);
+    nx_store_close(s);
+    nx_test_rmdir(root);
+}
+
+static void sorted_input_takes_the_fast_path_and_gives_the_general_paths_store(void **state) {
+    (void)state;
+    /* trades over three months, two per timestamp, ids with gaps; the first
+     * 1000 are stored first, so August is appended to */
+    enum { N = 6000, PRE = 1000 };
+    static nx_ev_trade_t tr[N + 1];
+    for (int i = 0; i < N; i++)
+        tr[i] = trade(T0 + (i / 2) * 2017 * NX_NS_PER_SEC, 1000 + (uint64_t)i + (uint64_t)i / 97,
+                      100000 + (i * 37) % 1001, 1 + i % 9);
+    tr[N] = tr[3000]; /* a repeated trade (same id) after all the others */
+    static size_t perm[N + 1];
+    static files_ctx_t ref, got;
+    nx_store_key_t kt = key_of(NX_KIND_TRADES, 0);
+    nx_store_write_stats_t st;
+    size_t n = N - PRE;
+    for (size_t i = 0; i < n; i++) perm[i] = PRE + i;
+    write_permuted("fast-ref", kt, tr, sizeof tr[0], PRE, perm, n, 0, &ref, &st);
+    assert_int_equal(st.sorted_path, 1);
+    assert_int_equal(st.stored, n);
+    assert_int_equal(st.runs_spilled, 0);
+    assert_true(st.months == 3);
+    /* the same without the encoder thread: the same files */
+    store_flags = NX_STORE_NO_THREADS;
+    write_permuted("fast-nothread", kt, tr, sizeof tr[0], PRE, perm, n, 0, &got, &st);
+    store_flags = 0;
+    assert_int_equal(st.sorted_path, 1);
+    assert_string_equal(ref.buf, got.buf);
+    /* the order breaks late: two rows of different times swapped */
+    perm[n - 10] = PRE + n - 9, perm[n - 9] = PRE + n - 10;
+    write_permuted("fast-late", kt, tr, sizeof tr[0], PRE, perm, n, 0, &got, &st);
+    assert_int_equal(st.sorted_path, 0);
+    assert_int_equal(st.stored, n);
+    assert_string_equal(ref.buf, got.buf);
+    /* at once: two rows of one timestamp in id order swapped */
+    for (size_t i = 0; i < n; i++) perm[i] = PRE + i;
+    perm[0] = PRE + 1, perm[1] = PRE;
+    write_permuted("fast-early", kt, tr, sizeof tr[0], PRE, perm, n, 0, &got, &st);
+    assert_int_equal(st.sorted_path, 0);
+    assert_string_equal(ref.buf, got.buf);
+    /* in order, then a trade id again: dropped, the rest as before */
+    for (size_t i = 0; i < n; i++) perm[i] = PRE + i;
+    perm[n] = N;
+    write_permuted("fast-dup", kt, tr, sizeof tr[0], PRE, perm, n + 1, 0, &got, &st);
+    assert_int_equal(st.sorted_path, 0);
+    assert_int_equal(st.stored, n);
+    assert_int_equal(st.duplicates, 1);
+    assert_string_equal(ref.buf, got.buf);
+    /* shuffled with a small buffer: spilled runs and the merge from the start */
+    shuffle(perm, n, sizeof perm[0], 11);
+    write_permuted("fast-shuffled", kt, tr, sizeof tr[0], PRE, perm, n, 64 * 1024, &got, &st);
+    assert_int_equal(st.sorted_path, 0);
+    assert_true(st.runs_spilled > 0);
+    assert_string_equal(ref.buf, got.buf);
+    /* rows of a month that is stored already up to later times: a rewrite */
+    for (size_t i = 0; i < n; i++) perm[i] = i;
+    write_permuted("fast-rewrite", kt, tr, sizeof tr[0], PRE, perm, n, 0, &got, &st);
+    assert_int_equal(st.sorted_path, 0);
+    assert_int_equal(st.stored, n - PRE);
+
+    /* quotes (no id): three rows per time, the third equal to the first, so
+     * the group check drops it; ties keep arrival order, so only whole groups move */
+    enum { G = 1500 };
+    static nx_ev_quote_t qu[3 * G];
+    for (int g = 0; g < G; g++)
+        for (int j = 0; j < 3; j++) {
+            nx_ev_quote_t *q = &qu[3 * g + j];
+            nx_event_init((nx_event_t *)(void *)q, NX_EV_QUOTE);
+            q->h.ts_recv = T0 + g * 4099 * NX_NS_PER_SEC;
+            q->h.ts_venue = q->h.ts_recv - 1000;
+            q->bid_price = 1000 + g % 17 + (j == 1);
+            q->ask_price = q->bid_price + 1 + g % 3;
+            q->bid_qty = 5 + j % 2;
+            q->ask_qty = 7;
+            q->update_id = 10 * (uint64_t)g + (j == 1);
+        }
+    nx_store_key_t kq = key_of(NX_KIND_QUOTES, 0);
+    static size_t qp[3 * G];
+    for (size_t i = 0; i < 3 * G; i++) qp[i] = i;
+    write_permuted("fastq-ref", kq, qu, sizeof qu[0], 0, qp, 3 * G, 0, &ref, &st);
+    assert_int_equal(st.sorted_path, 1);
+    assert_int_equal(st.stored, 2 * G);
+    assert_int_equal(st.duplicates, G);
+    for (size_t j = 0; j < 3; j++) { /* groups G-5 and G-4 swapped */
+        qp[3 * (G - 5) + j] = 3 * (G - 4) + j;
+        qp[3 * (G - 4) + j] = 3 * (G - 5) + j;
+    }
+    write_permuted("fastq-late", kq, qu, sizeof qu[0], 0, qp, 3 * G, 0, &got, &st);
+    assert_int_equal(st.sorted_path, 0);
+    assert_int_equal(st.stored, 2 * G);
+    assert_string_equal(ref.buf, got.buf);
+    /* the order breaks inside a group: its first row went out by the fast
+     * path, its others come from the merge after it (the rank keeps them behind) */
+    for (size_t i = 0; i < 3 * G; i++) qp[i] = i;
+    size_t at = 3 * (G - 7); /* arrival: ..., a(g-1), c(g-1), a(g), b(g-1), b(g), c(g), ... */
+    qp[at - 2] = at - 1;
+    qp[at - 1] = at;
+    qp[at] = at - 2;
+    write_permuted("fastq-split", kq, qu, sizeof qu[0], 0, qp, 3 * G, 0, &got, &st);
+    assert_int_equal(st.sorted_path, 0);
+    assert_int_equal(st.stored, 2 * G);
+    assert_string_equal(ref.buf, got.buf);
+    /* stored first half, then the second half shuffled by whole groups */
+    for (size_t i = 0; i < 3 * G; i++) qp[i] = i;
+    write_permuted("fastq-half", kq, qu, sizeof qu[0], 0, qp, 3 * G / 2, 0, &got, &st);
+    static size_t gp[G];
+    for (size_t g = 0; g < G / 2; g++) gp[g] = G / 2 + g;
+    shuffle(gp, G / 2, sizeof gp[0], 5);
+    for (size_t g = 0; g < G / 2; g++)
+        for (size_t j = 0; j < 3; j++) qp[3 * g + j] = 3 * gp[g] + j;
+    fresh_root("fastq-append");
+    nx_store_t *s = open_store(256, 0);
+    assert_int_equal(write_all(s, kq, qu, 3 * G / 2, sizeof qu[0], &st), 0);
+    assert_int_equal(st.sorted_path, 1);
+    nx_store_writer_t *w = NULL;
+    assert_int_equal(nx_store_write_begin(s, &kq, &w), 0);
+    for (size_t i = 0; i < 3 * G / 2; i++)
+        assert_int_equal(nx_store_write_append(w, &qu[qp[i]].h), 0);
+    assert_int_equal(nx_store_write_commit(w, &st), 0);
+    assert_int_equal(st.sorted_path, 0);
+    assert_int_equal(st.stored, G);
+    assert_int_equal(nx_store_verify(s, print_problem, NULL, NULL), 0);
+    nx_store_stream_t ss = stream_of(kq, 0, 0);
+    static nx_event_t rows[3 * G];
+    assert_int_equal(read_all(s, &ss, 1, NX_STORE_TS_MIN, NX_STORE_TS_MAX, rows, 3 * G), 2 * G);
+    for (size_t g = 0, k = 0; g < G; g++)
+        for (size_t j = 0; j < 2; j++, k++) {
+            nx_ev_quote_t e = qu[3 * g + j];
+            expect_stamp(&e, 0, 0);
+            assert_memory_equal(&rows[k], &e, sizeof e);
+        }
+    nx_store_close(s);
+    nx_test_rmdir(root);
+}
+
+/* Columns whose deltas share any common factor (the encoder divides by it
+ * with a multiplicative inverse) come back exactly. */
+static void columns_with_any_common_step_round_trip_exactly(void **state) {
+    (void)state;
+    static const uint64_t steps[] = {1,          2,           3,          10,
+                                     1000000,    1ull << 20,  3ull << 20, 999999937,
+                                     1ull << 40, 7ull << 45,  (1ull << 61) / 3 * 2};
+    enum { N = 700 };
+    static nx_ev_trade_t tr[N];
+    static nx_event_t got[N];
+    nx_rng_t r;
+    nx_rng_seed(&r, 42);
+    fresh_root("store-steps");
+    nx_store_t *s = open_store(128, 0);
+    for (size_t k = 0; k < NX_ARRAY_LEN(steps); k++) {
+        uint64_t g = steps[k];
+        int64_t ts = T0 + (int64_t)k * NX_NS_PER_DAY, px = 0, qty = INT64_MAX / 2;
+        for (int i = 0; i < N; i++) {
+            int64_t m = (int64_t)nx_rng_below(&r, 5) - 2; /* steps of -2g .. 2g */
+            ts += (int64_t)(g <= 1000000 ? g * nx_rng_below(&r, 3) : nx_rng_below(&r, 3));
+            if (g < (1ull << 40)) px += m * (int64_t)g;
+            else px = m * (int64_t)g;
+            qty = (int64_t)((uint64_t)qty - g * nx_rng_below(&r, 2));
+            tr[i] = trade(ts, 1 + (uint64_t)i * 3, px, qty);
+            tr[i].h.ts_venue = ts - (int64_t)(g * nx_rng_below(&r, 2));
+        }
+        char sym[16];
+        snprintf(sym, sizeof sym, "S%zu", k);
+        nx_store_key_t key = {"t", sym, NX_KIND_TRADES, 0};
+        assert_int_equal(write_all(s, key, tr, N, sizeof tr[0], NULL), 0);
+        nx_store_stream_t ss = stream_of(key, 0, 0);
+        assert_int_equal(read_all(s, &ss, 1, NX_STORE_TS_MIN, NX_STORE_TS_MAX, got, N), N);
+        for (int i = 0; i < N; i++) {
+            expect_stamp(&tr[i], 0, 0);
+            assert_memory_equal(&got[i], &tr[i], sizeof tr[i]);
+        }
+    }
+    assert_int_equal(nx_store_verify(s, print_problem, NULL, NULL), 0);
     nx_store_close(s);
     nx_test_rmdir(root);
 }
@@ -1073,8 +1316,12 @@ static const struct CMUnitTest cases[] = {
     NX_CASE(content_dedup_keeps_a_snapshot_in_arrival_order),
     NX_CASE(a_failed_allocation_at_any_step_leaves_store_and_catalog_unchanged),
     NX_CASE(a_failed_write_fsync_rename_or_catalog_commit_leaves_the_store_unchanged),
+    NX_CASE(faults_on_the_sorted_fast_path_leave_the_store_unchanged),
+    NX_CASE(faults_after_the_fast_path_falls_back_leave_the_store_unchanged),
     NX_CASE(an_interrupted_commit_is_cleaned_up_by_the_next_open),
     NX_CASE(many_spilled_runs_give_the_same_partition_as_one_buffer),
+    NX_CASE(sorted_input_takes_the_fast_path_and_gives_the_general_paths_store),
+    NX_CASE(columns_with_any_common_step_round_trip_exactly),
     NX_CASE(the_cursor_merges_streams_by_time_then_stream_order),
     NX_CASE(a_time_range_returns_exactly_the_rows_inside_it),
     NX_CASE(cursor_memory_does_not_grow_with_the_row_count),

@@ -55,7 +55,8 @@ static int nx__u64(const char *s, size_t n, uint64_t *out) {
     for (size_t i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') return -1;
         uint64_t d = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) return -1;
+        /* 19 digits cannot wrap: only the 20th needs the check */
+        if (i == 19 && v > (UINT64_MAX - d) / 10) return -1;
         v = v * 10 + d;
     }
     *out = v;
@@ -463,8 +464,146 @@ static int nx__side(const char *s, size_t n, uint8_t *out) {
     return -1;
 }
 
+/*
+ * Binance trades, the common shape in one pass: plain digits, no sign or
+ * exponent, 1..19 digit integers, decimals whose digits beyond the scale
+ * are zeros and whose mantissa has at most 18 digits, "true"/"false".
+ * Anything else returns -1 and the line takes the general path, which
+ * accepts or refuses it with its own message: both give the same event
+ * for every line this one accepts (tests/test_data.c feeds both).
+ */
+static const uint64_t nx__p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                   100000000, 1000000000, 10000000000ull, 100000000000ull,
+                                   1000000000000ull, 10000000000000ull, 100000000000000ull,
+                                   1000000000000000ull, 10000000000000000ull,
+                                   100000000000000000ull, 1000000000000000000ull};
+
+/* Eight ASCII digits (first in the low byte) to their value (Lemire's SWAR). */
+static inline uint64_t nx__swar8(uint64_t w) {
+    w -= 0x3030303030303030ull;
+    w = w * 10 + (w >> 8);
+    return (((w & 0x000000FF000000FFull) * 0x000F424000000064ull) +
+            (((w >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
+}
+
+/* Bit 7 of each byte set where the byte is not an ASCII digit. A byte >= 0x80
+ * may carry into the next byte, but only bytes after the first flagged one. */
+static inline uint64_t nx__nondigits(uint64_t w) {
+    uint64_t hi = w + 0x4646464646464646ull;                          /* > '9' */
+    uint64_t lo = (w | 0x8080808080808080ull) - 0x3030303030303030ull; /* >= '0' */
+    return (hi | ~lo | w) & 0x8080808080808080ull;
+}
+
+/* The run of at most max (<= 19) digits at p: its length, its value in *out. */
+static inline size_t nx__digits(const char *p, const char *end, size_t max, uint64_t *out) {
+    uint64_t v = 0;
+    size_t n = 0;
+    while (n < max && end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t nd = nx__nondigits(w);
+        size_t k = nd ? (size_t)__builtin_ctzll(nd) >> 3 : 8;
+        if (k > max - n) k = max - n;
+        if (k < 8) { /* the k digits to the top bytes, '0' below */
+            if (k == 0) break;
+            w = (w << (64 - 8 * k)) | (0x3030303030303030ull >> (8 * k));
+        }
+        v = v * nx__p10[k] + nx__swar8(w);
+        p += k;
+        n += k;
+        if (k < 8) {
+            *out = v;
+            return n;
+        }
+    }
+    while (n < max && p < end && (unsigned)(*p - '0') < 10u) {
+        v = v * 10 + (uint64_t)(*p++ - '0');
+        n++;
+    }
+    *out = v;
+    return n;
+}
+
+static inline const char *nx__fast_u64(const char *p, const char *end, uint64_t *out) {
+    size_t n = nx__digits(p, end, 20, out);
+    p += n;
+    if (n == 0 || n > 19 || p == end || *p != ',') return NULL;
+    return p + 1;
+}
+
+static inline const char *nx__fast_dec(const char *p, const char *end, unsigned scale,
+                                       int64_t *out) {
+    uint64_t v, f = 0;
+    size_t ni = nx__digits(p, end, 19, &v), nf = 0;
+    p += ni;
+    if (ni + scale > 18) return NULL;
+    if (p < end && *p == '.') {
+        const char *fb = ++p;
+        nf = nx__digits(p, end, scale, &f);
+        p += nf;
+        while (end - p >= 8) { /* digits past the scale: zeros only */
+            uint64_t w;
+            memcpy(&w, p, 8);
+            w ^= 0x3030303030303030ull;
+            if (w) {
+                p += __builtin_ctzll(w) >> 3;
+                break;
+            }
+            p += 8;
+        }
+        while (p < end && *p == '0') p++;
+        if (ni == 0 && p == fb) return NULL;
+    } else if (ni == 0) {
+        return NULL;
+    }
+    if (p == end || *p != ',') return NULL;
+    *out = (int64_t)((v * nx__p10[nf] + f) * nx__p10[scale - nf]);
+    return p + 1;
+}
+
+static int nx__importer_line_general(nx_importer_t *im, const char *line, size_t len,
+                                     nx_emit_fn emit, void *ctx);
+
+static int nx__binance_trade_fast(const nx_importer_t *im, const char *p, size_t len,
+                                  nx_ev_trade_t *t) {
+    const char *end = p + len;
+    uint64_t id, tv;
+    int64_t px, q;
+    if (!(p = nx__fast_u64(p, end, &id))) return -1;
+    if (!(p = nx__fast_dec(p, end, im->o.price_scale, &px))) return -1;
+    if (!(p = nx__fast_dec(p, end, im->o.qty_scale, &q))) return -1;
+    if (!(p = memchr(p, ',', (size_t)(end - p)))) return -1; /* quote_qty: not read */
+    const char *tb = ++p;
+    if (!(p = nx__fast_u64(p, end, &tv))) return -1;
+    int64_t unit = p - 1 - tb <= 13 ? NX_NS_PER_MS : NX_NS_PER_US;
+    if (tv > (uint64_t)(INT64_MAX / unit)) return -1;
+    uint8_t bm;
+    size_t rest = (size_t)(end - p);
+    if (rest >= 4 && memcmp(p, "true", 4) == 0) bm = 1, p += 4;
+    else if (rest >= 5 && memcmp(p, "false", 5) == 0) bm = 0, p += 5;
+    else return -1;
+    if (p < end) { /* is_best_match: one more column, not read */
+        if (*p != ',' || memchr(p + 1, ',', (size_t)(end - p - 1))) return -1;
+    }
+    nx__trade(im, t, (int64_t)tv * unit, px, q, id, bm ? NX_SIDE_SELL : NX_SIDE_BUY);
+    return 0;
+}
+
 int nx_importer_line(nx_importer_t *im, const char *line, size_t len, nx_emit_fn emit,
                      void *ctx) {
+    if (im->o.format == NX_FMT_BINANCE_TRADES && im->lines > 0) {
+        size_t n = len && line[len - 1] == '\r' ? len - 1 : len;
+        nx_ev_trade_t t;
+        if (n && nx__binance_trade_fast(im, line, n, &t) == 0) {
+            im->lines++;
+            return emit(ctx, &t.h);
+        }
+    }
+    return nx__importer_line_general(im, line, len, emit, ctx);
+}
+
+static int nx__importer_line_general(nx_importer_t *im, const char *line, size_t len,
+                                     nx_emit_fn emit, void *ctx) {
     const char *f[NX__MAX_FIELDS];
     size_t fl[NX__MAX_FIELDS];
     nx_event_t ev;

@@ -37,10 +37,16 @@ struct nx_validator {
     int64_t prev_price;
     uint64_t prev_update_id;
     int have_update;
-    /* recent ids: open-addressing set plus a FIFO to forget the oldest */
+    /* recent ids: a FIFO of the last NX__IDS accepted ids. While it is strictly
+     * increasing (ndesc == 0, as venue ids arrive) a lookup is a compare with
+     * its newest id (and a binary search below it); otherwise an
+     * open-addressing set mirrors it (hashed), built when the first
+     * non-increasing pair enters and dropped when the last one leaves. */
     uint64_t ids[NX__IDS * 2];
     uint64_t fifo[NX__IDS];
     uint32_t fifo_n, fifo_head;
+    uint32_t ndesc; /* adjacent FIFO pairs (a, b) with b <= a */
+    int hashed;
     /* sort buffer: heap of (ts, order) over slots of events */
     nx__hent_t *heap;
     nx_event_t *slots;
@@ -92,11 +98,29 @@ static uint32_t nx__id_hash(uint64_t id) {
 }
 
 /* Linear probing with backward-shift deletion keeps the table tombstone-free. */
-static int nx__id_seen(const nx_validator_t *v, uint64_t id) {
+static int nx__id_hashed(const nx_validator_t *v, uint64_t id) {
     for (uint32_t h = nx__id_hash(id);; h = (h + 1) & (NX__IDS * 2 - 1)) {
         if (v->ids[h] == 0) return 0;
         if (v->ids[h] == id) return 1;
     }
+}
+
+static inline uint64_t nx__fifo_at(const nx_validator_t *v, uint32_t i) {
+    return v->fifo[(v->fifo_head + i) % NX__IDS];
+}
+
+static int nx__id_seen(const nx_validator_t *v, uint64_t id) {
+    if (v->hashed) return nx__id_hashed(v, id);
+    if (v->fifo_n == 0 || id > nx__fifo_at(v, v->fifo_n - 1) || id < nx__fifo_at(v, 0)) return 0;
+    uint32_t lo = 0, hi = v->fifo_n; /* strictly increasing: binary search */
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        uint64_t x = nx__fifo_at(v, mid);
+        if (x == id) return 1;
+        if (x < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return 0;
 }
 
 static void nx__id_del(nx_validator_t *v, uint64_t id) {
@@ -123,18 +147,33 @@ static void nx__id_del(nx_validator_t *v, uint64_t id) {
     }
 }
 
-static void nx__id_add(nx_validator_t *v, uint64_t id) {
-    if (v->fifo_n == NX__IDS) {
-        nx__id_del(v, v->fifo[v->fifo_head]);
-        v->fifo[v->fifo_head] = id;
-        v->fifo_head = (v->fifo_head + 1) % NX__IDS;
-    } else {
-        v->fifo[(v->fifo_head + v->fifo_n) % NX__IDS] = id;
-        v->fifo_n++;
-    }
+static void nx__id_ins(nx_validator_t *v, uint64_t id) {
     uint32_t h = nx__id_hash(id);
     while (v->ids[h] != 0) h = (h + 1) & (NX__IDS * 2 - 1);
     v->ids[h] = id;
+}
+
+static void nx__id_add(nx_validator_t *v, uint64_t id) {
+    if (v->fifo_n == NX__IDS) { /* forget the oldest */
+        uint64_t old = v->fifo[v->fifo_head];
+        if (v->fifo_n > 1 && nx__fifo_at(v, 1) <= old) v->ndesc--;
+        if (v->hashed) nx__id_del(v, old);
+        v->fifo_head = (v->fifo_head + 1) % NX__IDS;
+        v->fifo_n--;
+    }
+    if (v->fifo_n && id <= nx__fifo_at(v, v->fifo_n - 1)) v->ndesc++;
+    v->fifo[(v->fifo_head + v->fifo_n) % NX__IDS] = id;
+    v->fifo_n++;
+    if (v->hashed) {
+        if (v->ndesc) nx__id_ins(v, id);
+        else { /* increasing again: the FIFO alone answers */
+            memset(v->ids, 0, sizeof v->ids);
+            v->hashed = 0;
+        }
+    } else if (v->ndesc) {
+        for (uint32_t i = 0; i < v->fifo_n; i++) nx__id_ins(v, nx__fifo_at(v, i));
+        v->hashed = 1;
+    }
 }
 
 static int nx__hless(const nx__hent_t *a, const nx__hent_t *b) {

@@ -242,102 +242,163 @@ typedef struct nx__colplan {
     size_t bytes, data; /* total column bytes; DELTA data bytes */
 } nx__colplan_t;
 
-/* Plan one column from values xs[0..n): CONST, LINEAR (constant step) or DELTA. */
-static void nx__plan(const uint64_t *xs, size_t n, nx__colplan_t *pl) {
+/*
+ * Exact division and divisibility by g = o * 2^tz (o odd) without a divide:
+ * o * inv == 1 (mod 2^64), so an exact multiple x = q * g gives
+ * (x >> tz) * inv == q (signed or not), and m is a multiple of o exactly
+ * when m * inv <= (2^64 - 1) / o (Granlund and Montgomery).
+ */
+typedef struct nx__exdiv {
+    uint64_t g, inv, lim, low;
+    unsigned tz;
+} nx__exdiv_t;
+
+static void nx__exdiv_set(nx__exdiv_t *e, uint64_t g) {
+    e->g = g;
+    e->tz = (unsigned)__builtin_ctzll(g);
+    uint64_t o = g >> e->tz, x = o; /* x*o == 1 mod 2^3 for odd o; Newton doubles the bits */
+    for (int i = 0; i < 5; i++) x *= 2 - o * x;
+    e->inv = x;
+    e->lim = UINT64_MAX / o;
+    e->low = e->tz ? (1ull << e->tz) - 1 : 0;
+}
+
+static inline int nx__exdiv_divides(const nx__exdiv_t *e, uint64_t m) {
+    return (m & e->low) == 0 && (m >> e->tz) * e->inv <= e->lim;
+}
+
+static inline uint64_t nx__exdiv_q(const nx__exdiv_t *e, uint64_t d) {
+    return (uint64_t)((int64_t)d >> e->tz) * e->inv;
+}
+
+/*
+ * Plan one column from values xs[0..n): CONST, LINEAR (constant step) or
+ * DELTA; for DELTA, zq[0..n) receives the zigzagged quotients to emit.
+ */
+static void nx__plan(const uint64_t *xs, size_t n, nx__colplan_t *pl, uint64_t *zq) {
+    uint64_t x0 = n ? xs[0] : 0, step = n > 1 ? xs[1] - xs[0] : 0;
+    /* CONST or LINEAR: a cheap pass that stops at the first row that is neither */
     int cnst = 1, lin = n > 1;
-    uint64_t g = 0, prev = 0, step = n > 1 ? xs[1] - xs[0] : 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t d = xs[i] - prev;
-        prev = xs[i];
-        if (i && xs[i] != xs[0]) cnst = 0;
-        if (i && d != step) lin = 0;
-        uint64_t m = nx__mag(d);
-        if (g != 1 && m && (g == 0 || m % g)) g = nx__gcd(g, m);
+    for (size_t i = 1; i < n && (cnst | lin); i++) {
+        cnst &= xs[i] == x0;
+        lin &= xs[i] - xs[i - 1] == step;
     }
     pl->cnst = cnst;
     pl->lin = 0;
     if (cnst) {
-        pl->c = n ? xs[0] : 0;
+        pl->c = x0;
         pl->g = 1;
         pl->bytes = 1 + nx__vlen(nx__zz(pl->c));
         return;
     }
     if (lin) {
         pl->lin = 1;
-        pl->c = xs[0];
+        pl->c = x0;
         pl->g = step;
         pl->bytes = 1 + nx__vlen(nx__zz(pl->c)) + nx__vlen(nx__zz(step));
         return;
+    }
+    /* DELTA: g = gcd of the deltas' magnitudes (d_0 = x_0), done once it is 1 */
+    uint64_t g = 0, prev = 0;
+    nx__exdiv_t e = {0, 0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t m = nx__mag(xs[i] - prev);
+        prev = xs[i];
+        if (m && (g == 0 || !nx__exdiv_divides(&e, m))) {
+            g = nx__gcd(g, m);
+            if (g == 1) break;
+            nx__exdiv_set(&e, g);
+        }
     }
     if (g == 0 || g > (uint64_t)INT64_MAX) g = 1;
     pl->g = g;
     size_t data = 0;
     prev = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t d = xs[i] - prev;
-        prev = xs[i];
-        uint64_t q = g == 1 ? d : (uint64_t)((int64_t)d / (int64_t)g);
-        data += nx__vlen(nx__zz(q));
+    if (g == 1) {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t z = nx__zz(xs[i] - prev);
+            prev = xs[i];
+            zq[i] = z;
+            data += nx__vlen(z);
+        }
+    } else {
+        nx__exdiv_set(&e, g);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t z = nx__zz(nx__exdiv_q(&e, xs[i] - prev));
+            prev = xs[i];
+            zq[i] = z;
+            data += nx__vlen(z);
+        }
     }
     pl->data = data;
     pl->bytes = 1 + nx__vlen(g) + nx__vlen(data) + data;
 }
 
-static uint8_t *nx__emit(uint8_t *p, const uint64_t *xs, size_t n, const nx__colplan_t *pl) {
+static uint8_t *nx__emit(uint8_t *p, const uint64_t *zq, size_t n, const nx__colplan_t *pl) {
     *p++ = (uint8_t)((pl->cnst ? 1 : 0) | (pl->rel ? 2 : 0) | (pl->lin ? 4 : 0));
     if (pl->cnst) return nx__vput(p, nx__zz(pl->c));
     if (pl->lin) return nx__vput(nx__vput(p, nx__zz(pl->c)), nx__zz(pl->g));
     p = nx__vput(nx__vput(p, pl->g), pl->data);
-    uint64_t prev = 0, g = pl->g;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t d = xs[i] - prev;
-        prev = xs[i];
-        uint64_t q = g == 1 ? d : (uint64_t)((int64_t)d / (int64_t)g);
-        p = nx__vput(p, nx__zz(q));
-    }
+    for (size_t i = 0; i < n; i++) p = nx__vput(p, zq[i]);
     return p;
 }
+
+/* One column of n rows (in idx order when idx) into out, one loop per width. */
+#define NX__GATHER(T, SIGNED_T)                                                               \
+    do {                                                                                      \
+        for (size_t i = 0; i < n; i++) {                                                      \
+            T v_;                                                                             \
+            memcpy(&v_, rows + (idx ? idx[i] : i) * stride + col->off, sizeof v_);            \
+            out[i] = col->sign ? (uint64_t)(int64_t)(SIGNED_T)v_ : (uint64_t)v_;              \
+        }                                                                                     \
+    } while (0)
+
+static void nx__gather(const uint8_t *rows, size_t stride, const uint32_t *idx, size_t n,
+                       const nx__col_t *col, uint64_t *out) {
+    switch (col->width) {
+    case 1: NX__GATHER(uint8_t, int8_t); break;
+    case 2: NX__GATHER(uint16_t, int16_t); break;
+    case 4: NX__GATHER(uint32_t, int32_t); break;
+    default: NX__GATHER(uint64_t, int64_t); break;
+    }
+}
+#undef NX__GATHER
 
 int nx__block_encode(nx__codec_t *c, const nx__kdesc_t *d, const uint8_t *rows, size_t stride,
                      const uint32_t *idx, size_t n, size_t *len, nx__bhdr_t *hdr) {
     if (n == 0 || n > NX_STORE_BLOCK_ROWS_MAX)
         return NX_ERR(NX_EINVAL, "store: block of %zu rows", n);
     int rc;
-    if (n * 2 > c->xs_cap) {
-        uint64_t *x = nx_realloc(c->xs, n * 2 * sizeof *x);
+    if (n * 4 > c->xs_cap) {
+        uint64_t *x = nx_realloc(c->xs, n * 4 * sizeof *x);
         if (!x) return NX_ERR(NX_ENOMEM, "store: encode scratch for %zu rows", n);
         c->xs = x;
-        c->xs_cap = n * 2;
+        c->xs_cap = n * 4;
     }
     size_t raw_bound = (size_t)d->ncols * (22 + 10 * n);
     if ((rc = nx__buf_reserve(&c->raw, &c->raw_cap, raw_bound)) < 0) return rc;
-    uint64_t *xa = c->xs, *xb = c->xs + n;
+    /* xa: the column, xb: the column minus its base (REL), za/zb: their DELTA quotients */
+    uint64_t *xa = c->xs, *xb = c->xs + n, *za = c->xs + 2 * n, *zb = c->xs + 3 * n;
     uint8_t *p = c->raw;
     nx__bhdr_t h;
     memset(&h, 0, sizeof h);
     for (unsigned j = 0; j < d->ncols; j++) {
         const nx__col_t *col = &d->cols[j];
-        for (size_t i = 0; i < n; i++) {
-            const uint8_t *rec = rows + (idx ? idx[i] : i) * stride;
-            xa[i] = nx__get(rec, col);
-        }
-        nx__colplan_t pa = {0, 0, 0, 1, 0, 0, 0}, pb;
-        nx__plan(xa, n, &pa);
-        const uint64_t *xs = xa;
+        nx__gather(rows, stride, idx, n, col, xa);
+        nx__colplan_t pa = {0, 0, 0, 1, 0, 0, 0}, pb = {0, 0, 0, 1, 0, 0, 0};
+        nx__plan(xa, n, &pa, za);
+        const uint64_t *zs = za;
         if (col->base >= 0 && !pa.cnst && !pa.lin) {
-            const nx__col_t *bc = &d->cols[col->base];
-            for (size_t i = 0; i < n; i++) {
-                const uint8_t *rec = rows + (idx ? idx[i] : i) * stride;
-                xb[i] = xa[i] - nx__get(rec, bc);
-            }
-            nx__plan(xb, n, &pb);
+            nx__gather(rows, stride, idx, n, &d->cols[col->base], xb);
+            for (size_t i = 0; i < n; i++) xb[i] = xa[i] - xb[i];
+            nx__plan(xb, n, &pb, zb);
             pb.rel = 1;
             if (pb.bytes < pa.bytes) {
                 pa = pb;
-                xs = xb;
+                zs = zb;
             }
         }
-        p = nx__emit(p, xs, n, &pa);
+        p = nx__emit(p, zs, n, &pa);
     }
     size_t raw_size = (size_t)(p - c->raw);
     /* Summary fields. */

@@ -67,7 +67,7 @@ void nx_store_opts_default(nx_store_opts_t *o) {
     memset(o, 0, sizeof *o);
     o->block_rows = NX_STORE_BLOCK_ROWS_DEFAULT;
     o->write_mem = NX_STORE_WRITE_MEM_DEFAULT;
-    o->zstd_level = 9;
+    o->zstd_level = 1; /* the columns do the work: 2.67 bytes/row here, 2.62 at 9 (store.md) */
 }
 
 /* Remove files an interrupted commit left: pending (not committed) and garbage. */

@@ -2,11 +2,15 @@
  * Store writer: buffer canonical rows under a memory ceiling, spill sorted
  * runs, and commit atomically.
  *
- *   append --> buffer (canonical records) --full--> sort --> run file in .tmp
+ *   append --> sorted fast path: rows in (ts_recv, trade id) order go
+ *              straight into blocks of the final layout, written to .tmp
+ *              as they fill (no buffer, no spill, no merge)
+ *          --> buffer (canonical records) --full--> sort --> run file in .tmp
  *   commit: for each touched month, in order
- *       k-way merge of (existing blocks if the month is rewritten) + runs +
- *       the sorted buffer, by (ts_recv, trade id for trades, source rank)
- *       --> dedup --> block builder --> .tmp/<file_no>.nxb (fsynced)
+ *       k-way merge of (existing blocks if the month is rewritten) + the
+ *       fast-path blocks + runs + the sorted buffer, by (ts_recv, trade id
+ *       for trades, source rank) --> dedup --> block builder
+ *       --> .tmp/<file_no>.nxb (fsynced)
  *   then: pending list (txn 1) -> rename into <venue>/<symbol>/<kind>/<month>/
  *       -> fsync dirs -> catalog update (txn 2) -> delete replaced blocks
  *
@@ -18,9 +22,35 @@
  * Dedup: trades rows with an id use an interval set of the ids of the month
  * (existing ids first, so stored rows win); rows without an id are compared
  * whole against the rows of the same ts_recv ("group"), existing rows first.
+ *
+ * The fast path. Imports are normally in order already, so a writer starts
+ * in it and stays while every row keeps (ts_recv, trade id) non-decreasing,
+ * non-zero trade ids strictly increasing, and each month it enters is new or
+ * an append (its first row after the stored ones, its ids above the stored
+ * ids: the catalog's ranges tell, nothing is re-read). Then the merge order
+ * is the arrival order and no id can repeat, so each row is final when it
+ * arrives: rows without an id still go through the group check, and a
+ * block is encoded and written to .tmp as soon as it is full, with the file
+ * number, seq and contents the merge would give. The first row that breaks
+ * the rule turns the writer to the general path: the blocks written so far
+ * (the partial one flushed) are renamed to .tmp/fast-<no>.nxr and become the
+ * first sorted source of the merge (they arrived first, so their rank keeps
+ * ties in arrival order), the file counter is rewound, and commit merges as
+ * above. The rows the fast path dropped as duplicates have an equal row
+ * before them in that source, so the merge would have dropped them too:
+ * both paths give the same store, byte for byte (tests/test_store.c).
+ *
+ * On a machine with two CPUs or more, a write that fills a first block
+ * starts an encoder thread (nx__pipe_t): the caller hands each full block
+ * over (file number and seq taken in order first) and fills the next of
+ * three buffers while the thread encodes, compresses and writes; its
+ * results are taken back in order. So the files do not depend on timing
+ * (the same bytes with NX_STORE_NO_THREADS). Fallback and commit wait for
+ * it and stop it; every clean-up path joins it before removing files.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +85,13 @@ typedef struct nx__newblk {
     nx__bhdr_t h;
 } nx__newblk_t;
 
+/* What a month's merge kept, and the plan totals that follow from it. */
+typedef struct nx__kept {
+    uint64_t rows, new_rows;
+    int64_t min_ts, max_ts;
+    uint64_t min_id, max_id;
+} nx__kept_t;
+
 typedef struct nx__plan {
     int32_t ym;
     int rewrite, skip;
@@ -63,7 +100,43 @@ typedef struct nx__plan {
     uint64_t rows, bytes, blocks;
     int64_t min_ts, max_ts;
     uint64_t min_id, max_id;
+    nx__kept_t kept; /* fast path: totals are made once its blocks are written */
 } nx__plan_t;
+
+/*
+ * The encoder thread of the fast path: full blocks are handed over in a
+ * ring of NX__PIPE_JOBS row buffers and encoded, compressed and written to
+ * .tmp by one thread, in order, while the caller fills the next buffer.
+ * Block numbers, seq and contents are fixed when a block is handed over, so
+ * the files do not depend on timing. Counters: sub (handed over) and fin
+ * (done) under mu; rec (results taken back) is the caller's alone.
+ */
+#define NX__PIPE_JOBS 3u
+
+typedef struct nx__job {
+    uint8_t *rows;  /* block_rows records */
+    size_t n;       /* rows in this block */
+    size_t blk;     /* its entry in blks (reserved by the caller) */
+    uint64_t file_no;
+    int rc;         /* results */
+    uint64_t bytes;
+    uint32_t crc_file;
+    nx__bhdr_t h;
+    char err[NX_ERR_DETAIL_MAX];
+} nx__job_t;
+
+typedef struct nx__pipe {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    uint64_t sub, fin, rec;
+    int stop;
+    const nx__kdesc_t *d; /* copies of what the thread needs: it reads no writer field */
+    size_t rs;
+    char tmp[720];
+    nx__codec_t codec;    /* the thread's own */
+    nx__job_t job[NX__PIPE_JOBS];
+} nx__pipe_t;
 
 typedef struct nx__iv {
     uint64_t lo, hi;
@@ -71,7 +144,8 @@ typedef struct nx__iv {
 
 /* Merge source: the sorted buffer, a run file, or a month's existing blocks. */
 typedef struct nx__src {
-    int type; /* 0 buffer, 1 run file, 2 existing blocks */
+    int type; /* 0 buffer, 1 run file, 2 block files (a month's existing blocks, or the
+                 fast-path blocks after a fallback) */
     uint32_t rank;
     const uint8_t *row; /* current row, NULL at the end */
     int64_t ts;
@@ -89,6 +163,7 @@ typedef struct nx__src {
     size_t nrows, rpos, rows_cap;
     uint8_t *fbuf;
     size_t fcap;
+    int files_borrowed; /* files belong to the writer (the fast-path blocks) */
 } nx__src_t;
 
 struct nx_store_writer {
@@ -123,6 +198,30 @@ struct nx_store_writer {
     int gtab_on;
     uint8_t *out;
     size_t nout;
+    size_t nplans;
+    uint64_t file_no0; /* s->next_file_no at begin: restored on abort and failure */
+    /* canonical form: stored bytes kept by a mask (record sizes are multiples of 8) */
+    uint64_t mask[NX_EVENT_MAX / 8];
+    uint8_t scratch[NX_EVENT_MAX];
+    /* sorted fast path (see the top of the file) */
+    int fast;            /* 1 while every row so far kept the order */
+    int have_last;
+    int64_t last_ts;     /* ts_recv and trade id of the last row */
+    uint64_t last_k2;
+    uint64_t last_id;    /* largest non-zero trade id so far */
+    int fm_open;         /* a month is being filled */
+    int32_t fm_ym;
+    int64_t fm_end;      /* start of the next month */
+    uint64_t fm_max_id;  /* stored ids of the month are <= this (0: none) */
+    uint32_t fm_seq;
+    uint64_t fm_rows;    /* rows kept in the month (its months[] entry has the rest) */
+    char **pfiles;       /* after a fallback: the fast-path blocks, relative to the root */
+    size_t npfiles;
+    /* month cache of nx__month_note */
+    int64_t mc_start, mc_end;
+    nx__pipe_t *pipe; /* the fast path's encoder thread, when it runs (w->out is then
+                         one of its buffers) */
+    int pipe_tried;
 };
 
 /* ---- helpers ----------------------------------------------------------------- */
@@ -153,6 +252,10 @@ static void nx__blk_rel(const nx_store_writer_t *w, int32_t ym, uint64_t no, cha
 
 /* ---- begin / append ------------------------------------------------------------ */
 
+static int64_t nx__month_end(int32_t ym) {
+    return ym + 1 > 9999 * 12 + 11 ? INT64_MAX : nx__month_start(ym + 1);
+}
+
 int nx_store_write_begin(nx_store_t *s, const nx_store_key_t *key, nx_store_writer_t **out) {
     char kind[NX_STORE_KIND_MAX + 1];
     int rc = nx__key_names(key, kind);
@@ -173,18 +276,53 @@ int nx_store_write_begin(nx_store_t *s, const nx_store_key_t *key, nx_store_writ
     if (cap < 64) cap = 64;
     if (cap > UINT32_MAX / 2) cap = UINT32_MAX / 2;
     w->capbuf = cap;
+    /* The canonical form keeps the stored bytes and zeroes the rest: the
+     * stored bytes are where nx__canon of an all-ones record leaves ones. */
+    uint8_t ones[NX_EVENT_MAX], m[NX_EVENT_MAX];
+    memset(ones, 0xff, sizeof ones);
+    nx__canon(w->d, ones, m);
+    memset(m + offsetof(nx_event_hdr_t, type), 0, 4); /* type and size: set, not copied */
+    memcpy(w->mask, m, w->rs);
+    w->file_no0 = s->next_file_no;
+    w->fast = 1;
+    w->mc_start = w->mc_end = 0;
     s->writing = 1;
     *out = w;
     return NX_OK;
 }
 
+/* nx__canon through the mask: the same bytes, without a switch per field. */
+#define NX__CANON_WORDS(N)                                                                    \
+    do {                                                                                      \
+        for (size_t i = 0; i < (N); i++) {                                                    \
+            uint64_t v;                                                                       \
+            memcpy(&v, src + 8 * i, 8);                                                       \
+            v &= w->mask[i];                                                                  \
+            memcpy(dst + 8 * i, &v, 8);                                                       \
+        }                                                                                     \
+    } while (0)
+
+static inline void nx__canon_fast(const nx_store_writer_t *w, const nx_event_hdr_t *ev,
+                                  uint8_t *dst) {
+    const uint8_t *src = (const uint8_t *)ev;
+    switch (w->rs) { /* constant trip counts unroll: the trade and quote records */
+    case 80: NX__CANON_WORDS(10); break;
+    case 96: NX__CANON_WORDS(12); break;
+    default: NX__CANON_WORDS(w->rs / 8); break;
+    }
+    nx_event_hdr_t *h = (nx_event_hdr_t *)(void *)dst;
+    h->type = w->d->type;
+    h->size = w->d->size;
+}
+#undef NX__CANON_WORDS
+
 static int nx__month_note(nx_store_writer_t *w, const uint8_t *row) {
     int64_t ts = nx__ts(row);
-    int32_t ym;
-    int rc = nx__month_of(ts, &ym);
-    if (rc < 0) return rc;
     size_t i = w->last_month;
-    if (!(i < w->nmonths && w->months[i].ym == ym)) {
+    if (!(i < w->nmonths && ts >= w->mc_start && ts < w->mc_end)) {
+        int32_t ym;
+        int rc = nx__month_of(ts, &ym);
+        if (rc < 0) return rc;
         size_t lo = 0, hi = w->nmonths;
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
@@ -204,6 +342,8 @@ static int nx__month_note(nx_store_writer_t *w, const uint8_t *row) {
             w->nmonths++;
         }
         w->last_month = i;
+        w->mc_start = nx__month_start(ym);
+        w->mc_end = nx__month_end(ym);
     }
     nx__month_t *m = &w->months[i];
     m->rows++;
@@ -265,9 +405,9 @@ static int nx__sort_buffer(nx_store_writer_t *w, uint32_t **out) {
 }
 
 /* Write rows (in idx order) as a run file of blocks back to back. */
-static int nx__write_run(nx_store_writer_t *w, const uint8_t *rows, const uint32_t *idx,
-                         size_t n, nx__run_t *run, uint8_t *(*next_rows)(void *, size_t *),
-                         void *ctx) {
+static int nx__write_run_at(nx_store_writer_t *w, const uint8_t *rows, const uint32_t *idx,
+                            size_t n, nx__run_t *run, uint8_t *(*next_rows)(void *, size_t *),
+                            void *ctx) {
     int rc = nx__mkdirs(w->tmp, NULL);
     if (rc < 0) return rc;
     snprintf(run->path, sizeof run->path, "%s/run-%06llu.nxr", w->tmp,
@@ -321,6 +461,18 @@ fail:
     return rc;
 }
 
+/* Runs are read once and deleted: they take zstd's fastest level whatever
+ * the store's level (the final blocks are re-encoded at commit). */
+static int nx__write_run(nx_store_writer_t *w, const uint8_t *rows, const uint32_t *idx,
+                         size_t n, nx__run_t *run, uint8_t *(*next_rows)(void *, size_t *),
+                         void *ctx) {
+    int level = w->codec.level;
+    w->codec.level = 1;
+    int rc = nx__write_run_at(w, rows, idx, n, run, next_rows, ctx);
+    w->codec.level = level;
+    return rc;
+}
+
 static int nx__spill(nx_store_writer_t *w) {
     uint32_t *idx = NULL;
     int rc = nx__grow((void **)&w->runs, &w->capruns, w->nruns + 1, sizeof *w->runs, 1u << 20);
@@ -335,12 +487,375 @@ static int nx__spill(nx_store_writer_t *w) {
     return NX_OK;
 }
 
+static int nx__flush_block(nx_store_writer_t *w, int32_t ym, uint32_t *seq);
+static int nx__part_lookup(nx_store_writer_t *w, int32_t ym, nx__plan_t *p, uint32_t *max_seq);
+static int nx__group_check(nx_store_writer_t *w, const uint8_t *row, int existing);
+
+static inline void nx__kept_row(nx__kept_t *k, int64_t ts, uint64_t id, int existing) {
+    if (k->rows == 0) k->min_ts = ts;
+    k->max_ts = ts;
+    if (id) {
+        if (k->min_id == 0 || id < k->min_id) k->min_id = id;
+        if (id > k->max_id) k->max_id = id;
+    }
+    k->rows++;
+    if (!existing) k->new_rows++;
+}
+
+/* Totals of a month that is new or appended to (a rewrite counts as new). */
+static void nx__plan_totals(nx_store_writer_t *w, nx__plan_t *p, const nx__kept_t *k) {
+    uint64_t new_bytes = 0;
+    for (size_t i = p->first_blk; i < p->first_blk + p->nblk; i++) new_bytes += w->blks[i].bytes;
+    if (p->rewrite || !p->pid) {
+        p->rows = k->rows;
+        p->bytes = new_bytes;
+        p->blocks = p->nblk;
+        p->min_ts = k->min_ts;
+        p->max_ts = k->max_ts;
+        p->min_id = k->min_id;
+        p->max_id = k->max_id;
+    } else { /* append */
+        p->rows += k->rows;
+        p->bytes += new_bytes;
+        p->blocks += p->nblk;
+        if (k->min_ts < p->min_ts) p->min_ts = k->min_ts;
+        if (k->max_ts > p->max_ts) p->max_ts = k->max_ts;
+        if (k->min_id && (p->min_id == 0 || k->min_id < p->min_id)) p->min_id = k->min_id;
+        if (k->max_id > p->max_id) p->max_id = k->max_id;
+    }
+    w->st.stored += k->new_rows;
+    if (!p->skip) w->st.months++;
+}
+
+/* ---- the sorted fast path: encoder thread ------------------------------------- */
+
+static void nx__job_run(nx__pipe_t *pp, nx__job_t *j) {
+    size_t len = 0;
+    int rc = nx__block_encode(&pp->codec, pp->d, j->rows, pp->rs, NULL, j->n, &len, &j->h);
+    if (rc == NX_OK) rc = nx__mkdirs(pp->tmp, NULL);
+    if (rc == NX_OK) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%012llu.nxb", pp->tmp, (unsigned long long)j->file_no);
+        j->bytes = len;
+        j->crc_file = nx_crc32c(0, pp->codec.out, len);
+        rc = nx__write_file(path, pp->codec.out, len);
+    }
+    j->rc = rc;
+    if (rc < 0) snprintf(j->err, sizeof j->err, "%s", nx_err_message());
+}
+
+static void *nx__pipe_main(void *arg) {
+    nx__pipe_t *pp = arg;
+    pthread_mutex_lock(&pp->mu);
+    for (;;) {
+        while (!pp->stop && pp->fin == pp->sub) pthread_cond_wait(&pp->work, &pp->mu);
+        if (pp->stop) break;
+        nx__job_t *j = &pp->job[pp->fin % NX__PIPE_JOBS];
+        pthread_mutex_unlock(&pp->mu);
+        nx__job_run(pp, j);
+        pthread_mutex_lock(&pp->mu);
+        pp->fin++;
+        pthread_cond_signal(&pp->done);
+    }
+    pthread_mutex_unlock(&pp->mu);
+    return NULL;
+}
+
+/* Stop the thread (unfinished jobs are dropped: their entries are unlinked by
+ * the caller's clean-up) and free the pipe; w->out stays, as the writer's own. */
+static void nx__pipe_stop(nx_store_writer_t *w) {
+    nx__pipe_t *pp = w->pipe;
+    if (!pp) return;
+    pthread_mutex_lock(&pp->mu);
+    pp->stop = 1;
+    pthread_cond_signal(&pp->work);
+    pthread_mutex_unlock(&pp->mu);
+    pthread_join(pp->th, NULL);
+    pthread_mutex_destroy(&pp->mu);
+    pthread_cond_destroy(&pp->work);
+    pthread_cond_destroy(&pp->done);
+    nx__codec_close(&pp->codec);
+    for (unsigned i = 0; i < NX__PIPE_JOBS; i++)
+        if (pp->job[i].rows != w->out) nx_free(pp->job[i].rows);
+    nx_free(pp);
+    w->pipe = NULL;
+}
+
+/* Start the thread, adopting w->out as its first buffer. Not starting it
+ * (one CPU, NX_STORE_NO_THREADS, pthread_create refused) only means the
+ * blocks are written on the caller's thread; no memory is NX_ENOMEM. */
+static int nx__pipe_start(nx_store_writer_t *w) {
+    if ((w->s->o.flags & NX_STORE_NO_THREADS) || sysconf(_SC_NPROCESSORS_ONLN) < 2) return NX_OK;
+    nx__pipe_t *pp = nx_calloc(1, sizeof *pp);
+    if (!pp) return NX_ERR(NX_ENOMEM, "store: encoder thread");
+    size_t bytes = (size_t)w->s->o.block_rows * w->rs;
+    pp->job[0].rows = w->out;
+    for (unsigned i = 1; i < NX__PIPE_JOBS; i++)
+        if (!(pp->job[i].rows = nx_malloc(bytes))) {
+            for (unsigned k = 1; k < i; k++) nx_free(pp->job[k].rows);
+            nx_free(pp);
+            return NX_ERR(NX_ENOMEM, "store: encoder thread buffers");
+        }
+    pp->d = w->d;
+    pp->rs = w->rs;
+    memcpy(pp->tmp, w->tmp, sizeof pp->tmp);
+    nx__codec_init(&pp->codec, w->codec.level);
+    int ok = pthread_mutex_init(&pp->mu, NULL) == 0;
+    if (ok && pthread_cond_init(&pp->work, NULL) != 0) {
+        pthread_mutex_destroy(&pp->mu);
+        ok = 0;
+    }
+    if (ok && pthread_cond_init(&pp->done, NULL) != 0) {
+        pthread_cond_destroy(&pp->work);
+        pthread_mutex_destroy(&pp->mu);
+        ok = 0;
+    }
+    if (ok && pthread_create(&pp->th, NULL, nx__pipe_main, pp) != 0) {
+        pthread_cond_destroy(&pp->done);
+        pthread_cond_destroy(&pp->work);
+        pthread_mutex_destroy(&pp->mu);
+        ok = 0;
+    }
+    if (!ok) {
+        for (unsigned i = 1; i < NX__PIPE_JOBS; i++) nx_free(pp->job[i].rows);
+        nx_free(pp);
+        return NX_OK;
+    }
+    w->pipe = pp;
+    return NX_OK;
+}
+
+/* Take back the oldest job handed over: its block's size and checksums. */
+static int nx__pipe_reclaim(nx_store_writer_t *w) {
+    nx__pipe_t *pp = w->pipe;
+    pthread_mutex_lock(&pp->mu);
+    while (pp->fin == pp->rec) pthread_cond_wait(&pp->done, &pp->mu);
+    pthread_mutex_unlock(&pp->mu);
+    nx__job_t *j = &pp->job[pp->rec++ % NX__PIPE_JOBS];
+    if (j->rc < 0) return NX_ERR(j->rc, "%s", j->err);
+    nx__newblk_t *b = &w->blks[j->blk];
+    b->bytes = j->bytes;
+    b->crc_file = j->crc_file;
+    b->h = j->h;
+    return NX_OK;
+}
+
+/* Wait for every block handed over. */
+static int nx__pipe_drain(nx_store_writer_t *w) {
+    while (w->pipe && w->pipe->rec < w->pipe->sub) {
+        int rc = nx__pipe_reclaim(w);
+        if (rc < 0) return rc;
+    }
+    return NX_OK;
+}
+
+/* The fast path's block (w->out, w->nout rows) is full or its month ends:
+ * its file number and seq are taken now, in order; the encoder thread (or
+ * this one) writes it. */
+static int nx__fast_flush(nx_store_writer_t *w) {
+    if (w->nout == 0) return NX_OK;
+    int rc;
+    if (!w->pipe && !w->pipe_tried && w->nout == w->s->o.block_rows) { /* a big write */
+        w->pipe_tried = 1;
+        if ((rc = nx__pipe_start(w)) < 0) return rc;
+    }
+    if (!w->pipe) return nx__flush_block(w, w->fm_ym, &w->fm_seq);
+    rc = nx__grow((void **)&w->blks, &w->capblks, w->nblks + 1, sizeof *w->blks, 1u << 26);
+    if (rc < 0) return rc;
+    nx__newblk_t *b = &w->blks[w->nblks];
+    memset(b, 0, sizeof *b);
+    b->ym = w->fm_ym;
+    b->seq = w->fm_seq++;
+    b->file_no = w->s->next_file_no++;
+    nx__pipe_t *pp = w->pipe;
+    nx__job_t *j = &pp->job[pp->sub % NX__PIPE_JOBS];
+    j->n = w->nout;
+    j->blk = w->nblks++;
+    j->file_no = b->file_no;
+    pthread_mutex_lock(&pp->mu);
+    pp->sub++;
+    pthread_cond_signal(&pp->work);
+    pthread_mutex_unlock(&pp->mu);
+    if (pp->sub - pp->rec == NX__PIPE_JOBS && (rc = nx__pipe_reclaim(w)) < 0) return rc;
+    w->out = pp->job[pp->sub % NX__PIPE_JOBS].rows;
+    w->nout = 0;
+    return NX_OK;
+}
+
+/* ---- the sorted fast path ------------------------------------------------------ */
+
+/* Finish the month being filled: its last block; its totals wait for the
+ * blocks' sizes (nx__fast_totals). */
+static int nx__fast_close_month(nx_store_writer_t *w) {
+    nx__plan_t *p = &w->plans[w->nplans - 1];
+    int rc = nx__fast_flush(w);
+    if (rc < 0) return rc;
+    p->nblk = w->nblks - p->first_blk;
+    /* the month's rows are ordered, and a dropped duplicate equals a kept row */
+    const nx__month_t *m = &w->months[w->nmonths - 1];
+    nx__kept_t k = {w->fm_rows, w->fm_rows, m->min_ts, m->max_ts, m->min_id, m->max_id};
+    p->kept = k;
+    w->fm_open = 0;
+    return NX_OK;
+}
+
+/* Commit of the fast path: every block written, then the months' totals. */
+static int nx__fast_finish(nx_store_writer_t *w) {
+    int rc;
+    if (w->fm_open && (rc = nx__fast_close_month(w)) < 0) return rc;
+    if ((rc = nx__pipe_drain(w)) < 0) return rc;
+    nx__pipe_stop(w);
+    for (size_t i = 0; i < w->nplans; i++) nx__plan_totals(w, &w->plans[i], &w->plans[i].kept);
+    return NX_OK;
+}
+
+/* Enter month ym at a row of time ts: 1 if the fast path can fill it (a new
+ * month, or one whose stored rows all come before ts), 0 if it would be a
+ * rewrite, < 0 on error. */
+static int nx__fast_open_month(nx_store_writer_t *w, int32_t ym, int64_t ts) {
+    int rc;
+    if (w->fm_open && (rc = nx__fast_close_month(w)) < 0) return rc;
+    nx__plan_t p;
+    uint32_t max_seq = 0;
+    memset(&p, 0, sizeof p);
+    p.ym = ym;
+    if ((rc = nx__part_lookup(w, ym, &p, &max_seq)) < 0) return rc;
+    if (p.pid && !(ts > p.max_ts)) return 0;
+    size_t cap = w->nplans; /* plans grow one month at a time here */
+    if ((rc = nx__grow((void **)&w->plans, &cap, w->nplans + 1, sizeof *w->plans, 120000)) < 0)
+        return rc;
+    if ((rc = nx__grow((void **)&w->months, &w->capmonths, w->nmonths + 1, sizeof *w->months,
+                       120000)) < 0)
+        return rc;
+    p.first_blk = w->nblks;
+    w->plans[w->nplans++] = p;
+    /* months arrive in order here: the new one goes last */
+    nx__month_t *m = &w->months[w->nmonths];
+    memset(m, 0, sizeof *m);
+    m->ym = ym;
+    m->min_ts = m->max_ts = ts;
+    w->last_month = w->nmonths++;
+    w->mc_start = nx__month_start(ym);
+    w->mc_end = nx__month_end(ym);
+    w->fm_open = 1;
+    w->fm_ym = ym;
+    w->fm_end = w->mc_end;
+    w->fm_max_id = p.pid ? p.max_id : 0;
+    w->fm_seq = p.pid ? max_seq + 1 : 1;
+    w->fm_rows = 0;
+    w->ngrp = 0;
+    w->gtab_on = 0;
+    return 1;
+}
+
+/*
+ * One canonical row (w->scratch) through the fast path: 1 taken (stored or
+ * dropped as a duplicate), 0 the order broke (nothing changed; the caller
+ * falls back), < 0 error (sticky, except a timestamp outside the years the
+ * store names, which the general path refuses the same way).
+ */
+static int nx__fast_put(nx_store_writer_t *w) {
+    const uint8_t *row = w->scratch;
+    int64_t ts = nx__ts(row);
+    uint64_t id = nx__id(w->d, row);
+    int rc;
+    if (w->have_last && (ts < w->last_ts || (ts == w->last_ts && id < w->last_k2))) return 0;
+    if (id && id <= w->last_id) return 0;
+    if (NX_UNLIKELY(!w->fm_open || ts >= w->fm_end)) {
+        int32_t ym;
+        if ((rc = nx__month_of(ts, &ym)) < 0) return rc;
+        if (!w->out && !(w->out = nx_malloc((size_t)w->s->o.block_rows * w->rs))) {
+            w->failed = 1;
+            return NX_ERR(NX_ENOMEM, "store: block of %u rows", w->s->o.block_rows);
+        }
+        if ((rc = nx__fast_open_month(w, ym, ts)) <= 0) {
+            if (rc < 0) w->failed = 1;
+            return rc;
+        }
+    }
+    if (w->fm_max_id && id && id <= w->fm_max_id) return 0; /* would rewrite the month */
+    nx__month_t *m = &w->months[w->nmonths - 1]; /* nx__month_note, for ordered rows */
+    m->rows++;
+    m->max_ts = ts;
+    if (id) {
+        if (m->min_id == 0) m->min_id = id;
+        m->max_id = id;
+    }
+    w->have_last = 1;
+    w->last_ts = ts;
+    w->last_k2 = id;
+    if (id) w->last_id = id;
+    else {
+        int dup = nx__group_check(w, row, 0);
+        if (dup < 0) {
+            w->failed = 1;
+            return dup;
+        }
+        if (dup) return 1;
+    }
+    memcpy(w->out + w->nout * w->rs, row, w->rs);
+    w->fm_rows++;
+    if (++w->nout == w->s->o.block_rows && (rc = nx__fast_flush(w)) < 0) {
+        w->failed = 1;
+        return rc;
+    }
+    return 1;
+}
+
+/* The order broke: what the fast path wrote becomes the first merge source. */
+static int nx__fast_fallback(nx_store_writer_t *w) {
+    int rc;
+    w->fast = 0;
+    if (w->fm_open && (rc = nx__fast_flush(w)) < 0) return rc;
+    w->fm_open = 0;
+    if ((rc = nx__pipe_drain(w)) < 0) return rc;
+    nx__pipe_stop(w);
+    if (w->nblks) {
+        size_t cap = 0;
+        if ((rc = nx__grow((void **)&w->pfiles, &cap, w->nblks, sizeof *w->pfiles, 1u << 24)) < 0)
+            return rc;
+        for (size_t i = 0; i < w->nblks; i++) {
+            char to[64];
+            unsigned long long no = (unsigned long long)w->blks[i].file_no;
+            snprintf(to, sizeof to, ".tmp/fast-%012llu.nxr", no);
+            if (!(w->pfiles[i] = nx_strdup(to))) return NX_ERR(NX_ENOMEM, "store: block list");
+            w->npfiles = i + 1;
+        }
+        for (size_t i = 0; i < w->nblks; i++) {
+            char from[1200], to[1200];
+            nx__blk_tmp(w, w->blks[i].file_no, from, sizeof from);
+            snprintf(to, sizeof to, "%s/%s", w->s->root, w->pfiles[i]);
+            if ((rc = nx__rename(from, to)) < 0) return rc;
+        }
+    }
+    w->nblks = 0;
+    w->s->next_file_no = w->file_no0;
+    nx_free(w->plans);
+    w->plans = NULL;
+    w->nplans = 0;
+    w->st.stored = 0;
+    w->st.months = 0;
+    w->ngrp = 0;
+    w->gtab_on = 0;
+    return NX_OK;
+}
+
 int nx_store_write_append(nx_store_writer_t *w, const nx_event_hdr_t *ev) {
     if (NX_UNLIKELY(w->failed)) return NX_ERR(NX_ESTATE, "store writer failed earlier");
     if (NX_UNLIKELY(!ev || ev->type != w->d->type || ev->size != w->d->size))
         return NX_ERR(NX_EINVAL, "store: %s takes %s events, got type 0x%04x size %u", w->kind,
                       nx_event_type_name(w->d->type), ev ? ev->type : 0, ev ? ev->size : 0);
     int rc;
+    if (NX_LIKELY(w->fast)) {
+        nx__canon_fast(w, ev, w->scratch);
+        rc = nx__fast_put(w);
+        if (rc < 0) return rc;
+        if (rc > 0) goto received;
+        if ((rc = nx__fast_fallback(w)) < 0) {
+            w->failed = 1;
+            return NX_ERR_APPEND(rc, "store: leaving the sorted path");
+        }
+    }
     if (NX_UNLIKELY(w->nbuf == w->capbuf && w->buf)) {
         if ((rc = nx__spill(w)) < 0) {
             w->failed = 1;
@@ -352,9 +867,10 @@ int nx_store_write_append(nx_store_writer_t *w, const nx_event_hdr_t *ev) {
             return NX_ERR(NX_ENOMEM, "store: write buffer of %zu rows", w->capbuf);
     }
     uint8_t *row = w->buf + w->nbuf * w->rs;
-    nx__canon(w->d, ev, row);
+    nx__canon_fast(w, ev, row);
     if ((rc = nx__month_note(w, row)) < 0) return rc;
     w->nbuf++;
+received:
     if (w->st.received == 0 || ev->ts_recv < w->st.min_ts) w->st.min_ts = ev->ts_recv;
     if (w->st.received == 0 || ev->ts_recv > w->st.max_ts) w->st.max_ts = ev->ts_recv;
     w->st.received++;
@@ -438,7 +954,7 @@ static void nx__src_close(nx__src_t *s) {
     s->fd = -1;
     nx_free(s->rows);
     nx_free(s->fbuf);
-    if (s->files) {
+    if (s->files && !s->files_borrowed) {
         for (size_t i = 0; i < s->nfiles; i++) nx_free(s->files[i]);
         nx_free(s->files);
     }
@@ -791,7 +1307,7 @@ static int nx__commit_month(nx_store_writer_t *w, const nx__month_t *mo, nx__src
     memset(p, 0, sizeof *p);
     p->ym = mo->ym;
     if ((rc = nx__part_lookup(w, mo->ym, p, &max_seq)) < 0) return rc;
-    int64_t mend = mo->ym + 1 > 9999 * 12 + 11 ? INT64_MAX : nx__month_start(mo->ym + 1);
+    int64_t mend = nx__month_end(mo->ym);
     p->rewrite = p->pid != 0 && !(mo->min_ts > p->max_ts &&
                                   (mo->min_id == 0 || p->max_id == 0 || mo->min_id > p->max_id));
     w->niv = 0;
@@ -821,9 +1337,8 @@ static int nx__commit_month(nx_store_writer_t *w, const nx__month_t *mo, nx__src
     nx__heap_build(heap);
     uint32_t seq = p->rewrite || !p->pid ? 1 : max_seq + 1;
     p->first_blk = w->nblks;
-    uint64_t kept_new = 0, out_rows = 0;
-    int64_t min_ts = 0, max_ts = 0;
-    uint64_t min_id = 0, max_id = 0;
+    nx__kept_t kept;
+    memset(&kept, 0, sizeof kept);
     size_t block_rows = w->s->o.block_rows;
     while (heap->n) {
         nx__src_t *s = heap->v[0];
@@ -837,14 +1352,7 @@ static int nx__commit_month(nx_store_writer_t *w, const nx__month_t *mo, nx__src
             if (w->nout == block_rows && (rc = nx__flush_block(w, mo->ym, &seq)) < 0) goto out;
             memcpy(w->out + w->nout * w->rs, s->row, w->rs);
             w->nout++;
-            if (out_rows == 0) min_ts = s->ts;
-            max_ts = s->ts;
-            if (s->k2) {
-                if (min_id == 0 || s->k2 < min_id) min_id = s->k2;
-                if (s->k2 > max_id) max_id = s->k2;
-            }
-            out_rows++;
-            if (!existing) kept_new++;
+            nx__kept_row(&kept, s->ts, s->k2, existing);
         }
         if ((rc = nx__src_advance(w, s)) < 0) goto out;
         if (!s->row || s->ts >= mend) heap->v[0] = heap->v[--heap->n];
@@ -852,9 +1360,7 @@ static int nx__commit_month(nx_store_writer_t *w, const nx__month_t *mo, nx__src
     }
     if ((rc = nx__flush_block(w, mo->ym, &seq)) < 0) goto out;
     p->nblk = w->nblks - p->first_blk;
-    uint64_t new_bytes = 0;
-    for (size_t i = p->first_blk; i < w->nblks; i++) new_bytes += w->blks[i].bytes;
-    if (p->rewrite && kept_new == 0) { /* nothing new: keep the month as it is */
+    if (p->rewrite && kept.new_rows == 0) { /* nothing new: keep the month as it is */
         for (size_t i = p->first_blk; i < w->nblks; i++) {
             char path[1200];
             nx__blk_tmp(w, w->blks[i].file_no, path, sizeof path);
@@ -863,25 +1369,9 @@ static int nx__commit_month(nx_store_writer_t *w, const nx__month_t *mo, nx__src
         w->nblks = p->first_blk;
         p->nblk = 0;
         p->skip = 1;
-    } else if (p->rewrite || !p->pid) {
-        p->rows = out_rows;
-        p->bytes = new_bytes;
-        p->blocks = p->nblk;
-        p->min_ts = min_ts;
-        p->max_ts = max_ts;
-        p->min_id = min_id;
-        p->max_id = max_id;
-    } else { /* append */
-        p->rows += out_rows;
-        p->bytes += new_bytes;
-        p->blocks += p->nblk;
-        if (min_ts < p->min_ts) p->min_ts = min_ts;
-        if (max_ts > p->max_ts) p->max_ts = max_ts;
-        if (min_id && (p->min_id == 0 || min_id < p->min_id)) p->min_id = min_id;
-        if (max_id > p->max_id) p->max_id = max_id;
+    } else {
+        nx__plan_totals(w, p, &kept);
     }
-    w->st.stored += kept_new;
-    if (!p->skip) w->st.months++;
     rc = NX_OK;
 out:
     nx__src_close(&old);
@@ -1073,12 +1563,24 @@ static void nx__delete_garbage(nx_store_t *s) {
 }
 
 static void nx__writer_free(nx_store_writer_t *w) {
+    char path[1200];
+    nx__pipe_stop(w); /* before the unlinks: it may be writing a block */
     for (size_t i = 0; i < w->nruns; i++) unlink(w->runs[i].path);
+    for (size_t i = 0; i < w->npfiles; i++) {
+        snprintf(path, sizeof path, "%s/%s", w->s->root, w->pfiles[i]);
+        unlink(path);
+        nx_free(w->pfiles[i]);
+    }
+    for (size_t i = 0; i < w->nblks; i++) { /* blocks not renamed into place (abort, failure) */
+        nx__blk_tmp(w, w->blks[i].file_no, path, sizeof path);
+        unlink(path);
+    }
     w->s->writing = 0;
     nx__codec_close(&w->codec);
     nx_free(w->buf);
     nx_free(w->months);
     nx_free(w->runs);
+    nx_free(w->pfiles);
     nx_free(w->blks);
     nx_free(w->plans);
     nx_free(w->iv);
@@ -1089,41 +1591,50 @@ static void nx__writer_free(nx_store_writer_t *w) {
 }
 
 void nx_store_write_abort(nx_store_writer_t *w) {
-    if (w) nx__writer_free(w);
+    if (!w) return;
+    w->s->next_file_no = w->file_no0;
+    nx__writer_free(w);
 }
 
-int nx_store_write_commit(nx_store_writer_t *w, nx_store_write_stats_t *stats) {
+/* The general path: merge every source month by month into new blocks. */
+static int nx__merge_all(nx_store_writer_t *w) {
     nx_store_t *s = w->s;
-    uint64_t file_no0 = s->next_file_no;
-    nx__dirlist_t created = {NULL, 0, 0};
     uint32_t *idx = NULL;
     nx__src_t *srcs = NULL;
     nx__heap_t heap = {NULL, 0};
     size_t nsrc = 0;
-    int pending = 0, rc;
-    if (w->failed) {
-        rc = NX_ERR(NX_ESTATE, "store writer failed earlier");
-        goto fail;
-    }
-    if (w->st.received == 0) goto done;
+    int rc;
     while (w->nruns > NX__FANIN)
-        if ((rc = nx__reduce_runs(w)) < 0) goto fail;
-    if ((rc = nx__sort_buffer(w, &idx)) < 0) goto fail;
-    nsrc = w->nruns + 1;
+        if ((rc = nx__reduce_runs(w)) < 0) return rc;
+    if ((rc = nx__sort_buffer(w, &idx)) < 0) return rc;
+    size_t np = w->npfiles ? 1 : 0;
+    nsrc = np + w->nruns + 1;
     srcs = nx_calloc(nsrc, sizeof *srcs);
     heap.v = nx_calloc(nsrc + 1, sizeof *heap.v);
+    nx_free(w->plans);
     w->plans = nx_calloc(w->nmonths, sizeof *w->plans);
-    w->out = nx_malloc((size_t)s->o.block_rows * w->rs);
+    w->nplans = w->nmonths;
+    if (!w->out) w->out = nx_malloc((size_t)s->o.block_rows * w->rs);
     if (!srcs || !heap.v || !w->plans || !w->out) {
         rc = NX_ERR(NX_ENOMEM, "store: commit state");
-        goto fail;
+        goto out;
     }
     for (size_t i = 0; i < nsrc; i++) srcs[i].fd = -1;
+    if (np) { /* the fast-path blocks: the rows that arrived first */
+        nx__src_t *f = &srcs[0];
+        f->type = 2;
+        f->rank = 1;
+        f->files = w->pfiles;
+        f->nfiles = w->npfiles;
+        f->files_borrowed = 1;
+        if ((rc = nx__src_load(w, f)) < 0) goto out;
+    }
     for (size_t i = 0; i < w->nruns; i++)
-        if ((rc = nx__src_open_run(w, &srcs[i], &w->runs[i], (uint32_t)i + 1)) < 0) goto fail;
-    nx__src_t *mem = &srcs[w->nruns];
+        if ((rc = nx__src_open_run(w, &srcs[np + i], &w->runs[i], (uint32_t)(np + i) + 1)) < 0)
+            goto out;
+    nx__src_t *mem = &srcs[np + w->nruns];
     mem->type = 0;
-    mem->rank = (uint32_t)w->nruns + 1;
+    mem->rank = (uint32_t)(np + w->nruns) + 1;
     mem->base = w->buf;
     mem->idx = idx;
     mem->n = w->nbuf;
@@ -1131,8 +1642,31 @@ int nx_store_write_commit(nx_store_writer_t *w, nx_store_write_stats_t *stats) {
     nx__src_set(w, mem, w->nbuf ? w->buf + (size_t)idx[0] * w->rs : NULL);
     for (size_t m = 0; m < w->nmonths; m++)
         if ((rc = nx__commit_month(w, &w->months[m], srcs, nsrc, &heap, &w->plans[m])) < 0)
-            goto fail;
-    for (size_t i = 0; i < nsrc; i++) nx__src_close(&srcs[i]);
+            goto out;
+    rc = NX_OK;
+out:
+    if (srcs)
+        for (size_t i = 0; i < nsrc; i++) nx__src_close(&srcs[i]);
+    nx_free(idx);
+    nx_free(srcs);
+    nx_free(heap.v);
+    return rc;
+}
+
+int nx_store_write_commit(nx_store_writer_t *w, nx_store_write_stats_t *stats) {
+    nx_store_t *s = w->s;
+    nx__dirlist_t created = {NULL, 0, 0};
+    int pending = 0, rc;
+    if (w->failed) {
+        rc = NX_ERR(NX_ESTATE, "store writer failed earlier");
+        goto fail;
+    }
+    if (w->st.received == 0) goto done;
+    if (w->fast) {
+        if ((rc = nx__fast_finish(w)) < 0) goto fail;
+    } else if ((rc = nx__merge_all(w)) < 0) {
+        goto fail;
+    }
     if (w->nblks == 0) goto done; /* nothing new */
     if ((rc = nx__pending(w)) < 0) goto fail;
     pending = 1;
@@ -1158,28 +1692,22 @@ int nx_store_write_commit(nx_store_writer_t *w, nx_store_write_stats_t *stats) {
             if ((rc = nx__fsync_dir(dir)) < 0) goto fail;
         }
     }
-    if ((rc = nx__catalog_commit(w, w->nmonths)) < 0) goto fail;
+    if ((rc = nx__catalog_commit(w, w->nplans)) < 0) goto fail;
     w->st.blocks_written = (uint32_t)w->nblks;
     nx__delete_garbage(s);
+    w->nblks = 0; /* in place now */
 done:
+    w->st.sorted_path = (uint32_t)w->fast;
     w->st.duplicates = w->st.received - w->st.stored;
     if (stats) *stats = w->st;
     nx__dirlist_free(&created);
-    nx_free(idx);
-    nx_free(srcs);
-    nx_free(heap.v);
     nx__writer_free(w);
     return NX_OK;
 fail:
     NX_ERR_APPEND(rc, "store commit %s/%s/%s", w->venue, w->symbol, w->kind);
-    if (srcs)
-        for (size_t i = 0; i < nsrc; i++) nx__src_close(&srcs[i]);
     nx__undo(w, &created, pending);
-    s->next_file_no = file_no0;
+    s->next_file_no = w->file_no0;
     nx__dirlist_free(&created);
-    nx_free(idx);
-    nx_free(srcs);
-    nx_free(heap.v);
     nx__writer_free(w);
     return rc;
 }
