@@ -6,6 +6,12 @@
  *   import_rss_mb       peak resident memory of this process while importing
  *                       a 10-million-row file (the file is made by repeating
  *                       the bundled BTCUSDT trades with shifted times and ids)
+ *   import_json_stream  Binance raw stream capture messages/s through the whole
+ *                       import of the depth kind: every message parsed, depth
+ *                       snapshots and diffs validated and stored (the capture
+ *                       is the shared spot BTCUSDT one, or the bundled sample,
+ *                       repeated to >= 1 million messages with shifted
+ *                       receive times)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +64,108 @@ static int make_input(const char *src, const char *dst, uint64_t *rows) {
     free(r);
     *rows = k;
     return fclose(out);
+}
+
+/* Repeat a capture to >= target lines, shifting each line's receive time. */
+static int make_capture(const char *const *srcs, size_t nsrc, const char *dst, uint64_t target,
+                        uint64_t *lines) {
+    FILE *out = fopen(dst, "w");
+    if (!out) return -1;
+    uint64_t k = 0;
+    long long shift = 0, first = -1, last = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    while (k < target) {
+        for (size_t f = 0; f < nsrc; f++) {
+            char cmd[1200];
+            snprintf(cmd, sizeof cmd, "zcat -f '%s'", srcs[f]);
+            FILE *in = popen(cmd, "r");
+            if (!in) return -1;
+            ssize_t n;
+            while ((n = getline(&line, &cap, in)) > 0) {
+                char *sp = strchr(line, ' ');
+                if (!sp) continue;
+                long long ts = strtoll(line, NULL, 10);
+                if (first < 0) first = ts;
+                last = ts;
+                fprintf(out, "%lld%s", ts + shift, sp);
+                k++;
+            }
+            pclose(in);
+        }
+        shift += last - first + 1000000000LL;
+    }
+    free(line);
+    *lines = k;
+    return fclose(out);
+}
+
+static double bench_json_stream(const char *dir) {
+    const char *shared = getenv("NX_SHARED_DIR");
+    const char *src = getenv("NX_SOURCE_DIR");
+    char a[1024], b[1024], sample[1024], cap[700], store[700];
+    snprintf(a, sizeof a, "%s/data/binance_streams_hftbacktest/spot/btcusdt_20240808.jsonl.gz",
+             shared && *shared ? shared : "../shared");
+    if (!(shared && *shared)) {
+        snprintf(a, sizeof a, "%s/../shared/data/binance_streams_hftbacktest/spot/btcusdt_20240808.jsonl.gz",
+                 src && *src ? src : ".");
+    }
+    snprintf(b, sizeof b, "%.*s9.jsonl.gz", (int)(strlen(a) - strlen("8.jsonl.gz")), a);
+    snprintf(sample, sizeof sample, "%s/tests/data/binance_spot_btcusdt_20240808_head1500.jsonl",
+             src && *src ? src : ".");
+    const char *both[2] = {a, b};
+    const char *one[1] = {sample};
+    int have_shared = access(a, R_OK) == 0 && access(b, R_OK) == 0;
+    snprintf(cap, sizeof cap, "%s/capture.jsonl", dir);
+    snprintf(store, sizeof store, "%s/store_json", dir);
+    uint64_t lines = 0;
+    if (make_capture(have_shared ? both : one, have_shared ? 2 : 1, cap, 1000000, &lines) != 0)
+        return 0;
+    nx_data_msg_parser_t *parser;
+    size_t ncap = NX_DATA_MSG_EVENTS(1000);
+    nx_event_t *evs = calloc(ncap, sizeof *evs);
+    nx_store_t *st;
+    pipe_t p;
+    nx_store_key_t key = {"binance", "BTCUSDT", NX_KIND_DEPTH, 0};
+    if (!evs || nx_data_msg_parser_new(1000, &parser) < 0 || nx_store_open(store, NULL, &st) < 0 ||
+        nx_store_write_begin(st, &key, &p.w) < 0 ||
+        nx_validator_new(NULL, to_store, p.w, NULL, NULL, &p.v) < 0)
+        return 0;
+    nx_data_stream_spec_t spec = {0, 0, 2, 8};
+    int64_t t0 = nx_mono_now();
+    nx_line_reader_t *r;
+    if (nx_line_reader_open(cap, &r) < 0) return 0;
+    const char *l;
+    size_t n;
+    uint64_t msgs = 0;
+    int rc;
+    while ((rc = nx_line_reader_next(r, &l, &n)) == NX_OK) {
+        nx_data_msg_t m;
+        msgs++;
+        rc = nx_data_parse_binance_line(parser, l, n, &spec, evs, ncap, &m);
+        if (rc == NX_ENOTFOUND) continue;
+        if (rc < 0) break;
+        if (m.kind != NX_MSG_DEPTH_DIFF && m.kind != NX_MSG_DEPTH_SNAPSHOT) continue;
+        for (size_t i = 0; i < m.n_events; i++)
+            if ((rc = nx_validator_push(p.v, &evs[i].h)) < 0) break;
+        if (rc < 0) break;
+    }
+    nx_line_reader_close(r);
+    nx_store_write_stats_t ws;
+    if ((rc != NX_EEND && rc < 0) || nx_validator_flush(p.v) < 0 ||
+        nx_store_write_commit(p.w, &ws) < 0) {
+        fprintf(stderr, "bench_import: json stream: %s\n", nx_err_detail());
+        return 0;
+    }
+    double secs = nx_bench_secs(t0);
+    fprintf(stderr, "bench_import: json stream: %llu messages (%s), %llu depth rows stored\n",
+            (unsigned long long)msgs, have_shared ? "shared spot BTCUSDT capture" : "bundled sample",
+            (unsigned long long)ws.stored);
+    nx_validator_free(p.v);
+    nx_data_msg_parser_free(parser);
+    free(evs);
+    nx_store_close(st);
+    return (double)msgs / secs;
 }
 
 int main(void) {
@@ -122,6 +230,9 @@ int main(void) {
     }
     nx_bench_emit("import_binance_csv", (double)rows / secs, "rows/s");
     nx_bench_emit("import_rss_mb", (double)ru.ru_maxrss / 1024.0, "MB");
+    double js = bench_json_stream(dir);
+    if (js <= 0) return 1;
+    nx_bench_emit("import_json_stream", js, "msgs/s");
     nx_validator_free(p.v);
     nx_importer_free(imp);
     nx_store_close(st);
