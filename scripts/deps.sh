@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config git libyaml-dev libcmocka-dev clang-14 libclang-rt-14-dev
-      libzstd-dev libsqlite3-dev zlib1g-dev libzip-dev libjsmn-dev"
+      libzstd-dev libsqlite3-dev zlib1g-dev libzip-dev libjsmn-dev zip unzip"
 
 missing=""
 for p in $PKGS; do

@@ -141,6 +141,17 @@ if [ -d "$SH/data/equity_ticks_lean" ]; then
         --format lean-trades "$SH/data/equity_ticks_lean/tick/20131007_trade.zip" >"$T/lean" ||
         fail "lean import"
     grep -q "time range       2013-10-07T08:00" "$T/lean" || fail "lean New York time: $(cat "$T/lean")"
+    # every print kept, identical prints in one millisecond included; re-import adds nothing
+    n=$(unzip -p "$SH/data/equity_ticks_lean/tick/20131007_trade.zip" | awk 'END{print NR}')
+    grep -q "stored           $n new" "$T/lean" || fail "lean: all $n prints stored: $(cat "$T/lean")"
+    "$CLI" data import --store "$S" --price-scale 2 --qty-scale 0 --venue lean --symbol SPY --kind trades \
+        --format lean-trades "$SH/data/equity_ticks_lean/tick/20131007_trade.zip" >"$T/lean2" || fail "lean again"
+    grep -q "stored           0 new, $n already stored" "$T/lean2" || fail "lean re-import: $(cat "$T/lean2")"
+    # round trip: exported prices are the file's deci-cents / 10000, sizes as written
+    "$CLI" data export --store "$S" --venue lean --symbol SPY --kind trades --format csv --no-header 2>/dev/null |
+        awk -F, '{printf "%.0f,%s\n", $2*10000, $3}' >"$T/lean_exp"
+    unzip -p "$SH/data/equity_ticks_lean/tick/20131007_trade.zip" | awk -F, '{print $2","$3}' >"$T/lean_src"
+    cmp -s "$T/lean_exp" "$T/lean_src" || fail "lean round trip (price, size) differs"
     grep -q "0 rejected" "$T/lean" || grep -q "rejected" "$T/lean" || fail "lean summary"
     if [ -f "$SH/data/crypto_candles/freqtrade/UNITTEST_BTC-1m.json" ]; then
         "$CLI" data import --store "$S" --price-scale 8 --qty-scale 8 --venue binance --symbol ETHBTC \

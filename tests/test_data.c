@@ -239,7 +239,16 @@ static void kraken_and_generic_csv_rows(void **state) {
     assert_int_equal(line(im, "1672531436,90.540000,1.10448420", &s), 0);
     assert_int_equal(s.ev[0].trade.h.ts_recv, 1672531436LL * NX_NS_PER_SEC);
     assert_int_equal(s.ev[0].trade.price, 90540000);
-    assert_int_equal(s.ev[0].trade.trade_id, 0);
+    /* no venue id: a synthetic one, ts + occurrence within the timestamp */
+    assert_int_equal(s.ev[0].trade.trade_id, 1672531436LL * NX_NS_PER_SEC);
+    assert_int_equal(s.ev[0].trade.flags, NX_TRADEF_SYNTHETIC_ID);
+    assert_int_equal(line(im, "1672531436,90.540000,1.10448420", &s), 0); /* the same print again */
+    assert_int_equal(s.ev[1].trade.trade_id, 1672531436LL * NX_NS_PER_SEC + 1);
+    assert_int_equal(line(im, "1672531437,90.540000,1.10448420", &s), 0);
+    assert_int_equal(s.ev[2].trade.trade_id, 1672531437LL * NX_NS_PER_SEC);
+    nx_importer_begin_file(im, "again");
+    assert_int_equal(line(im, "1672531436,90.540000,1.10448420", &s), 0); /* re-import: same ids */
+    assert_int_equal(s.ev[3].trade.trade_id, 1672531436LL * NX_NS_PER_SEC);
     nx_importer_free(im);
 
     nx_import_opts_t o;

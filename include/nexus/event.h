@@ -141,6 +141,10 @@ typedef enum nx_tif {
 #define NX_ORDA_CANCEL 1u
 #define NX_ORDA_AMEND 2u
 #define NX_ORDA_CANCEL_ALL 3u
+/* nx_ev_trade_t.flags */
+#define NX_TRADEF_SUSPICIOUS 0x01u   /* the data vendor marked the print (Lean) */
+#define NX_TRADEF_SYNTHETIC_ID 0x02u /* the source has no trade ids: trade_id = ts_ns + the
+                                        row's occurrence within its timestamp (data.md) */
 /* nx_ev_fill_t.flags */
 #define NX_FILLF_LIQUIDATION 0x01u /* a forced close of a margin account */
 #define NX_FILLF_TRIGGERED 0x02u   /* a stop or take-profit that triggered */

@@ -188,6 +188,9 @@ struct nx_importer {
     int64_t session_day_ns; /* Lean: midnight of the session date (local), as UTC-naive ns */
     int32_t sy, sm, sd;     /* Lean session date */
     int have_session;
+    /* id-less trades: occurrence of the current timestamp (synthetic ids) */
+    nx_ts_t syn_ts;
+    uint32_t syn_occ;
     /* Lean quotes carry one side per row: the importer keeps the book top */
     int64_t bid, bid_qty, ask, ask_qty;
     /* JSON scanner */
@@ -300,6 +303,8 @@ int nx_importer_begin_file(nx_importer_t *im, const char *name) {
     im->elen = 0;
     im->json_row = 0;
     im->bid = im->bid_qty = im->ask = im->ask_qty = 0;
+    im->syn_ts = 0;
+    im->syn_occ = 0;
     /* Lean: the session date is the first run of 8 digits in the base name. */
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
@@ -351,8 +356,25 @@ static int nx__dec(const char *col, const char *s, size_t n, uint8_t scale, nx_r
     return NX_OK;
 }
 
-static void nx__trade(const nx_importer_t *im, nx_ev_trade_t *t, nx_ts_t ts, int64_t px,
+/*
+ * Trades without a venue id get a synthetic one: the timestamp in ns plus the
+ * row's occurrence among rows with that timestamp (sources here write ms or
+ * s, leaving the low digits free). Two identical prints in the same
+ * millisecond stay two trades, and importing the file again gives the same
+ * ids, so the store's id dedup still drops the repeat. Flagged
+ * NX_TRADEF_SYNTHETIC_ID; left 0 (content dedup) for ns-resolution times.
+ */
+static uint64_t nx__synthetic_id(nx_importer_t *im, nx_ts_t ts) {
+    if (ts <= 0 || ts % NX_NS_PER_US != 0) return 0;
+    if (ts == im->syn_ts) im->syn_occ++;
+    else im->syn_ts = ts, im->syn_occ = 0;
+    return im->syn_occ < 1000 ? (uint64_t)ts + im->syn_occ : 0;
+}
+
+static void nx__trade(nx_importer_t *im, nx_ev_trade_t *t, nx_ts_t ts, int64_t px,
                       int64_t qty, uint64_t id, uint8_t aggressor) {
+    uint8_t flags = 0;
+    if (id == 0 && (id = nx__synthetic_id(im, ts)) != 0) flags = NX_TRADEF_SYNTHETIC_ID;
     memset(t, 0, sizeof *t);
     t->h.type = NX_EV_TRADE;
     t->h.size = sizeof *t;
@@ -365,6 +387,7 @@ static void nx__trade(const nx_importer_t *im, nx_ev_trade_t *t, nx_ts_t ts, int
     t->price = px;
     t->qty = qty;
     t->trade_id = id;
+    t->flags = flags;
 }
 
 static void nx__bar(const nx_importer_t *im, nx_ev_bar_t *b, nx_ts_t open_ts, int64_t span,
@@ -564,7 +587,7 @@ static inline const char *nx__fast_dec(const char *p, const char *end, unsigned 
 static int nx__importer_line_general(nx_importer_t *im, const char *line, size_t len,
                                      nx_emit_fn emit, void *ctx);
 
-static int nx__binance_trade_fast(const nx_importer_t *im, const char *p, size_t len,
+static int nx__binance_trade_fast(nx_importer_t *im, const char *p, size_t len,
                                   nx_ev_trade_t *t) {
     const char *end = p + len;
     uint64_t id, tv;
@@ -692,7 +715,7 @@ static int nx__importer_line_general(nx_importer_t *im, const char *line, size_t
         nx__trade(im, &ev.trade, ts, px, q, 0, NX_SIDE_NONE);
         uint8_t susp = 0;
         if (nf >= 6 && fl[5] == 1 && f[5][0] == '1') susp = 1;
-        ev.trade.flags = susp; /* bit 0: the vendor marked the print suspicious */
+        if (susp) ev.trade.flags |= NX_TRADEF_SUSPICIOUS; /* the vendor marked the print */
         break;
     }
     case NX_FMT_LEAN_QUOTE_TICKS: {
