@@ -35,6 +35,14 @@ grep -q "stored           0 new, 14515 already stored" "$T/o3" || fail "dedup: $
 imp --venue binance --symbol BTCUSDT --kind trades "$T/btc.zip" >"$T/o4" || fail "import zip"
 grep -q "stored           0 new, 19904 already stored" "$T/o4" || fail "zip dedup: $(cat "$T/o4")"
 
+# --- aggTrades: agg_id,price,qty,first_id,last_id,time,is_buyer_maker,best ------
+awk -F, '{printf "%s,%s,%s,%.0f,%.0f,%s,%s,%s\n",$1,$2,$3,$1*2,$1*2+1,$5,$6,$7}' "$BTC" >"$T/agg.csv"
+imp --venue binance --symbol BTCUSDT --kind aggtrades "$T/agg.csv" >/dev/null || fail "aggtrades import"
+"$CLI" data export --store "$S" --venue binance --symbol BTCUSDT --kind aggtrades --format csv --no-header \
+    2>/dev/null | awk -F, '{print $1","$2","$3","$5","$6}' >"$T/agg_exp"
+awk -F, '{printf "%s,%.2f,%.8f,%s,%s\n",$1,$2,$3,$6,$7}' "$T/agg.csv" >"$T/agg_src"
+cmp -s "$T/agg_exp" "$T/agg_src" || fail "aggtrades round trip"
+
 # --- validation: each rule quarantines with its name; the import goes on --------
 head -50 "$BTC" >"$T/bad.csv"
 L=$(sed -n 50p "$BTC")
@@ -157,6 +165,16 @@ if [ -d "$SH/data/equity_ticks_lean" ]; then
         "$CLI" data import --store "$S" --price-scale 8 --qty-scale 8 --venue binance --symbol ETHBTC \
             --kind bars_1m --format freqtrade-candles --max-jump 0 \
             "$SH/data/crypto_candles/freqtrade/UNITTEST_BTC-1m.json" >"$T/ft2" || fail "freqtrade file"
+        # round trip: the exported bars equal the JSON candles at 8 decimals
+        "$CLI" data export --store "$S" --venue binance --symbol ETHBTC --kind bars_1m --format csv \
+            --no-header 2>/dev/null | awk -F, '{printf "%s,%.8f,%.8f,%.8f,%.8f,%.8f\n",$1,$2,$3,$4,$5,$6}' >"$T/ft_exp"
+        tr -d '[] \n' <"$SH/data/crypto_candles/freqtrade/UNITTEST_BTC-1m.json" | sed 's/,\([0-9]\{13\}\),/\n\1,/g' |
+            awk -F, 'NF==6{printf "%d,%.8f,%.8f,%.8f,%.8f,%.8f\n",$1/1000,$2,$3,$4,$5,$6}' >"$T/ft_src"
+        [ -s "$T/ft_src" ] || fail "freqtrade source parse"
+        # the store also holds the one-candle file imported above (an earlier minute)
+        grep -vxF -f "$T/ft_src" "$T/ft_exp" | grep -qv "^1509836520," &&
+            fail "freqtrade round trip: exported bars not in the JSON"
+        grep -vxF -f "$T/ft_exp" "$T/ft_src" >/dev/null && fail "freqtrade round trip: JSON candles missing"
     fi
 else
     echo "sh_cli_import: shared data absent ($SH): Lean and freqtrade file checks skipped"
