@@ -727,6 +727,51 @@ static void resampled_bars_equal_bars_built_directly_from_trades(void **state) {
     assert_int_equal(nx_bar_builder_bar(&b7, &odd), NX_EINVAL);
 }
 
+/* The cheap stream-name kind must agree with the full parse on every line. */
+static size_t check_line_kinds(const char *path) {
+    nx_line_reader_t *r;
+    if (nx_line_reader_open(path, &r) < 0) return 0;
+    nx_data_msg_parser_t *p;
+    assert_int_equal(nx_data_msg_parser_new(1000, &p), 0);
+    size_t cap = NX_DATA_MSG_EVENTS(1000), known = 0;
+    nx_event_t *evs = nx_calloc(cap, sizeof *evs);
+    assert_non_null(evs);
+    nx_data_stream_spec_t spec = {0, 0, 2, 8};
+    const char *l;
+    size_t n;
+    while (nx_line_reader_next(r, &l, &n) == 0) {
+        nx_data_msg_t m;
+        nx_data_msg_kind_t k = nx_data_binance_line_kind(l, n);
+        int rc = nx_data_parse_binance_line(p, l, n, &spec, evs, cap, &m);
+        if (k == NX_MSG_NONE) continue;
+        known++;
+        if (rc == 0) assert_int_equal(k, m.kind);
+    }
+    nx_free(evs);
+    nx_data_msg_parser_free(p);
+    nx_line_reader_close(r);
+    return known;
+}
+
+static void stream_names_tell_the_same_kind_as_the_full_parse(void **state) {
+    (void)state;
+    size_t known = check_line_kinds(nx_test_src_path("tests/data/binance_spot_btcusdt_20240808_head1500.jsonl"));
+    assert_true(known >= 1400);
+    const char *sh = getenv("NX_SHARED_DIR");
+    char dir[1024], path[1200];
+    snprintf(dir, sizeof dir, "%s", sh && *sh ? sh : nx_test_src_path("../shared"));
+    static const char *const files[] = {"spot/btcusdt_20240808.jsonl.gz", "usdm/ethusdt_20240808.jsonl.gz",
+                                        "cm/btcusd_perp_20240808.jsonl.gz"};
+    for (size_t i = 0; i < NX_ARRAY_LEN(files); i++) {
+        snprintf(path, sizeof path, "%s/data/binance_streams_hftbacktest/%s", dir, files[i]);
+        size_t k = check_line_kinds(path);
+        if (k == 0) print_message("shared capture %s absent: skipped\n", path);
+    }
+    assert_int_equal(nx_data_binance_line_kind("1 {\"stream\":\"x@depth", 20), NX_MSG_NONE);
+    assert_int_equal(nx_data_binance_line_kind("123", 3), NX_MSG_NONE);
+    assert_int_equal(nx_data_binance_line_kind("1 {\"stream\":\"btcusdt@trade\",", 28), NX_MSG_TRADE);
+}
+
 static const struct CMUnitTest cases[] = {
     NX_CASE(binance_trade_rows_parse_exactly_with_ms_or_us_timestamps),
     NX_CASE(the_fast_binance_trade_parser_agrees_with_the_general_one),
@@ -743,6 +788,7 @@ static const struct CMUnitTest cases[] = {
     NX_CASE(time_bars_align_to_utc_and_publish_at_their_close),
     NX_CASE(tick_volume_and_dollar_bars_close_on_their_threshold),
     NX_CASE(resampled_bars_equal_bars_built_directly_from_trades),
+    NX_CASE(stream_names_tell_the_same_kind_as_the_full_parse),
 };
 
 NX_TEST_MAIN(cases)

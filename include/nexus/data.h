@@ -386,6 +386,25 @@ typedef struct nx_data_msg {
 NX_API int nx_data_parse_binance_line(nx_data_msg_parser_t *p, const char *line, size_t len,
                                       const nx_data_stream_spec_t *spec, nx_event_t *out,
                                       size_t cap, nx_data_msg_t *msg);
+/*
+ * The kind of a capture line from its stream name alone ("...@depth...",
+ * "@bookTicker", "@trade", "@aggTrade"; a REST snapshot starts with
+ * {"lastUpdateId"), without parsing the JSON: an importer that keeps one kind
+ * skips the other messages cheaply. NX_MSG_NONE when it cannot tell (the
+ * caller must then parse the line). Never reads outside [line, line+len).
+ */
+NX_API nx_data_msg_kind_t nx_data_binance_line_kind(const char *line, size_t len);
+/*
+ * What an importer of one stored kind does per capture line: messages of
+ * other kinds (told by nx_data_binance_line_kind, or by the full parse when
+ * the name does not tell) give NX_ENOTFOUND without events; a message of
+ * the kind is parsed into out[] (kind: NX_KIND_DEPTH takes snapshots and
+ * diffs, NX_KIND_QUOTES bookTicker, NX_KIND_TRADES trade, NX_KIND_AGGTRADES
+ * aggTrade). Other codes as nx_data_parse_binance_line().
+ */
+NX_API int nx_data_parse_binance_line_kind(nx_data_msg_parser_t *p, const char *line, size_t len,
+                                           nx_data_kind_t kind, const nx_data_stream_spec_t *spec,
+                                           nx_event_t *out, size_t cap, nx_data_msg_t *msg);
 /* One Binance JSON message received at ts_recv (ns). */
 NX_API int nx_data_parse_binance_json(nx_data_msg_parser_t *p, const char *json, size_t len,
                                       int64_t ts_recv, const nx_data_stream_spec_t *spec,

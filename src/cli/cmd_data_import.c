@@ -42,6 +42,8 @@ typedef struct {
     const char *raw;   /* current raw row (line formats), or NULL */
     size_t raw_len;
     uint64_t rows;     /* rows parsed */
+    const char *q_where; /* the last row written to quarantine (one copy per row) */
+    uint64_t q_line;
     nx__stream_t *stream;
 } nx__imp_t;
 
@@ -86,17 +88,34 @@ static void nx__import_usage(FILE *f) {
             "2 usage error\n");
 }
 
+/* s as a CSV field body: runs between quotes in one write each, quotes doubled. */
+static void nx__q_field(FILE *f, const char *s, size_t n) {
+    while (n) {
+        const char *q = memchr(s, '"', n);
+        size_t run = q ? (size_t)(q - s) : n;
+        fwrite(s, 1, run, f);
+        if (!q) break;
+        fwrite("\"\"", 1, 2, f);
+        s += run + 1;
+        n -= run + 1;
+    }
+}
+
 static int nx__q_write(void *ctx, nx_rule_t rule, int rejected, const nx_event_hdr_t *ev,
                        const char *detail) {
     (void)ev;
     nx__imp_t *im = ctx;
-    /* file,line,rule,action,"detail","row" (CSV, quotes doubled) */
+    /* file,line,rule,action,"detail","row" (CSV, quotes doubled). A row that
+     * gives several events (a depth message) is written once; its other
+     * entries leave the row empty. */
     fprintf(im->qf, "%s,%llu,%s,%s,\"", im->where, (unsigned long long)im->line, nx_rule_name(rule),
             rejected ? "rejected" : "flagged");
-    for (const char *p = detail; *p; p++) fputs(*p == '"' ? "\"\"" : (char[2]){*p, 0}, im->qf);
+    nx__q_field(im->qf, detail, strlen(detail));
     fputs("\",\"", im->qf);
-    for (size_t i = 0; im->raw && i < im->raw_len; i++)
-        fputs(im->raw[i] == '"' ? "\"\"" : (char[2]){im->raw[i], 0}, im->qf);
+    if (im->raw && !(im->q_where == im->where && im->q_line == im->line))
+        nx__q_field(im->qf, im->raw, im->raw_len);
+    im->q_where = im->where;
+    im->q_line = im->line;
     fputs("\"\n", im->qf);
     if (ferror(im->qf)) return NX_ERR(NX_EIO, "writing the quarantine file: %s", strerror(errno));
     return NX_OK;
@@ -165,23 +184,15 @@ static int nx__symbol_is(const char *a, size_t n, const char *b) {
 static int nx__stream_line(nx__imp_t *im, const char *l, size_t n) {
     nx__stream_t *s = im->stream;
     nx_data_msg_t msg;
-    int rc = nx_data_parse_binance_line(s->parser, l, n, &s->spec, s->evs, s->cap, &msg);
+    int rc = nx_data_parse_binance_line_kind(s->parser, l, n, s->kind, &s->spec, s->evs, s->cap,
+                                             &msg);
     if (rc == NX_ENOTFOUND) {
         s->skipped++;
         return NX_OK;
     }
     if (rc < 0) return rc;
-    int want;
-    switch (s->kind) {
-    case NX_KIND_TRADES: want = msg.kind == NX_MSG_TRADE; break;
-    case NX_KIND_AGGTRADES: want = msg.kind == NX_MSG_AGGTRADE; break;
-    case NX_KIND_QUOTES: want = msg.kind == NX_MSG_BOOK_TICKER; break;
-    case NX_KIND_DEPTH: want = msg.kind == NX_MSG_DEPTH_DIFF || msg.kind == NX_MSG_DEPTH_SNAPSHOT; break;
-    default: want = 0;
-    }
     /* multi-symbol captures: keep the asked symbol (snapshots name none) */
-    if (want && msg.symbol && !nx__symbol_is(msg.symbol, msg.symbol_len, s->symbol)) want = 0;
-    if (!want) {
+    if (msg.symbol && !nx__symbol_is(msg.symbol, msg.symbol_len, s->symbol)) {
         s->skipped++;
         return NX_OK;
     }

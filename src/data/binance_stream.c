@@ -376,3 +376,53 @@ int nx_data_parse_binance_line(nx_data_msg_parser_t *p, const char *line, size_t
     i++;
     return nx_data_parse_binance_json(p, line + i, len - i, (int64_t)ts, spec, out, cap, msg);
 }
+
+/* Only the first bytes are looked at: the envelope puts the stream name first. */
+nx_data_msg_kind_t nx_data_binance_line_kind(const char *line, size_t len) {
+    size_t i = 0, lim = len < 160 ? len : 160;
+    while (i < lim && line[i] != ' ') i++;
+    if (i >= lim) return NX_MSG_NONE;
+    const char *j = line + i + 1;
+    size_t n = lim - i - 1;
+    static const char snap[] = "{\"lastUpdateId\"";
+    if (n >= sizeof snap - 1 && memcmp(j, snap, sizeof snap - 1) == 0) return NX_MSG_DEPTH_SNAPSHOT;
+    static const char env[] = "{\"stream\":\"";
+    if (n < sizeof env - 1 || memcmp(j, env, sizeof env - 1) != 0) return NX_MSG_NONE;
+    const char *s = j + sizeof env - 1, *end = j + n;
+    const char *at = NULL;
+    for (const char *c = s; c < end && *c != '"'; c++)
+        if (*c == '@') {
+            at = c + 1; /* the first one: "btcusdt@depth@100ms" */
+            break;
+        }
+    if (!at) return NX_MSG_NONE;
+    size_t rest = (size_t)(end - at);
+#define NX__IS(lit) (rest >= sizeof(lit) - 1 && memcmp(at, lit, sizeof(lit) - 1) == 0 && \
+                     (at[sizeof(lit) - 1] == '"' || at[sizeof(lit) - 1] == '@'))
+    if (NX__IS("depth")) return NX_MSG_DEPTH_DIFF;
+    if (NX__IS("bookTicker")) return NX_MSG_BOOK_TICKER;
+    if (NX__IS("trade")) return NX_MSG_TRADE;
+    if (NX__IS("aggTrade")) return NX_MSG_AGGTRADE;
+#undef NX__IS
+    return NX_MSG_NONE;
+}
+
+static int nx__kind_wants(nx_data_kind_t kind, nx_data_msg_kind_t mk) {
+    switch (kind) {
+    case NX_KIND_DEPTH: return mk == NX_MSG_DEPTH_DIFF || mk == NX_MSG_DEPTH_SNAPSHOT;
+    case NX_KIND_QUOTES: return mk == NX_MSG_BOOK_TICKER;
+    case NX_KIND_TRADES: return mk == NX_MSG_TRADE;
+    case NX_KIND_AGGTRADES: return mk == NX_MSG_AGGTRADE;
+    default: return 0;
+    }
+}
+
+int nx_data_parse_binance_line_kind(nx_data_msg_parser_t *p, const char *line, size_t len,
+                                    nx_data_kind_t kind, const nx_data_stream_spec_t *spec,
+                                    nx_event_t *out, size_t cap, nx_data_msg_t *msg) {
+    nx_data_msg_kind_t mk = nx_data_binance_line_kind(line, len);
+    if (mk != NX_MSG_NONE && !nx__kind_wants(kind, mk)) return NX_ENOTFOUND; /* unparsed */
+    int rc = nx_data_parse_binance_line(p, line, len, spec, out, cap, msg);
+    if (rc < 0) return rc;
+    return nx__kind_wants(kind, msg->kind) ? NX_OK : NX_ENOTFOUND;
+}
