@@ -306,6 +306,11 @@ typedef struct {
     uint64_t ops, adds, cancels, amends, cancel_alls, fills, partials, stp_expiries, depth_sum;
 } counts_t;
 
+/* Price step of the differential runs: 1 for the main runs; 512 and 1024
+ * make every level share one or two buckets of the matcher's level-index
+ * hints (NX__LVH_SIZE), so the fallback paths are checked too. */
+static int64_t g_tick = 1;
+
 static counts_t run_differential(uint64_t seed, nx_sim_stp_t stp, uint64_t n_ops) {
     static ref_t ref;
     static got_t got;
@@ -356,7 +361,7 @@ static counts_t run_differential(uint64_t seed, nx_sim_stp_t stp, uint64_t n_ops
             else if (kind == 1) qty = o->qty + 1 + (int64_t)nx_rng_below(&rng, 10);
             else if (kind == 2) {
                 int64_t off = (int64_t)nx_rng_below(&rng, 36) - 6;
-                price = o->side == NX_SIDE_BUY ? 1000 - off : 1000 + off;
+                price = (o->side == NX_SIDE_BUY ? 1000 - off : 1000 + off) * g_tick;
             }
             else qty = o->filled - (int64_t)nx_rng_below(&rng, 2); /* <= filled: removes */
             if (qty <= 0 && kind != 3) qty = 1;
@@ -392,7 +397,7 @@ static counts_t run_differential(uint64_t seed, nx_sim_stp_t stp, uint64_t n_ops
             /* buyers below 1000, sellers above, overlapping by a few ticks:
              * a deep book that still crosses often */
             int64_t off = (int64_t)nx_rng_below(&rng, 36) - 6;
-            q.price = q.side == NX_SIDE_BUY ? 1000 - off : 1000 + off;
+            q.price = (q.side == NX_SIDE_BUY ? 1000 - off : 1000 + off) * g_tick;
             q.qty = 1 + (int64_t)nx_rng_below(&rng, k < 8 ? 60 : 20);
             uint64_t h = next_h++;
             q.user = h;
@@ -803,6 +808,19 @@ static void venue_invariants_run(nx_sim_fill_model_t fill, uint64_t seed, int n_
     assert_true(v.checked > 100);
 }
 
+static void matcher_agrees_with_naive_reference_when_prices_share_level_hint_buckets(void **state) {
+    (void)state;
+    for (int64_t tick = 512; tick <= 1024; tick *= 2) {
+        g_tick = tick;
+        counts_t a = run_differential(11, NX_SIM_STP_NONE, 30000);
+        counts_t b = run_differential(12, NX_SIM_STP_EXPIRE_MAKER, 30000);
+        g_tick = 1;
+        report(tick == 512 ? "stp none, tick 512" : "stp none, tick 1024", a);
+        report(tick == 512 ? "stp expire_maker, tick 512" : "stp expire_maker, tick 1024", b);
+        assert_true(a.fills > 1000 && b.fills > 1000);
+    }
+}
+
 static void venue_random_runs_keep_every_invariant(void **state) {
     (void)state;
     for (uint64_t seed = 1; seed <= 4; seed++) {
@@ -822,6 +840,7 @@ static const struct CMUnitTest cases[] = {
     NX_CASE(matcher_agrees_with_naive_reference_with_stp_expire_taker),
     NX_CASE(matcher_agrees_with_naive_reference_with_stp_expire_maker),
     NX_CASE(matcher_agrees_with_naive_reference_with_stp_expire_both),
+    NX_CASE(matcher_agrees_with_naive_reference_when_prices_share_level_hint_buckets),
     NX_CASE(venue_random_runs_keep_every_invariant),
 };
 

@@ -156,7 +156,7 @@ void nx__fill_bar(nx_sim_t *s, nx__sim_instr_t *in, const nx_ev_bar_t *b) {
             for (uint32_t i = sd->n; i-- > 0;) {
                 int64_t lp = sd->lv[i].price;
                 if (si == 0 ? lp < b->low : lp > b->high) break; /* the path never gets there */
-                for (uint32_t j = sd->lv[i].head; j != NX__NIL; j = in->m->pool[j].next) {
+                for (uint32_t j = sd->lv[i].head; j != NX__NIL; j = in->m->lk[j].next) {
                     nx__sim_order_t *o = &in->m->pool[j];
                     if (!nx__eligible(s, o, open)) continue;
                     int64_t t0 = o->bar_id == s->bar_id ? o->path_t0 : 0, t, px;
@@ -167,7 +167,7 @@ void nx__fill_bar(nx_sim_t *s, nx__sim_instr_t *in, const nx_ev_bar_t *b) {
                 }
             }
         }
-        for (uint32_t j = in->wait_head; j != NX__NIL; j = in->m->pool[j].next) {
+        for (uint32_t j = in->wait_head; j != NX__NIL; j = in->m->lk[j].next) {
             nx__sim_order_t *o = &in->m->pool[j];
             if (!nx__eligible(s, o, open)) continue;
             int64_t t0 = o->bar_id == s->bar_id ? o->path_t0 : 0, t, px;
@@ -201,7 +201,7 @@ void nx__fill_bar(nx_sim_t *s, nx__sim_instr_t *in, const nx_ev_bar_t *b) {
     }
     /* takers this bar could not fill expire; trailing watermarks follow the bar */
     uint32_t n = 0;
-    for (uint32_t j = in->wait_head; j != NX__NIL; j = in->m->pool[j].next) {
+    for (uint32_t j = in->wait_head; j != NX__NIL; j = in->m->lk[j].next) {
         nx__sim_order_t *o = &in->m->pool[j];
         if (!nx__eligible(s, o, open)) continue;
         if (o->taker_only) {

@@ -2,8 +2,11 @@
  * fill_book.c — the quote / L2 book fill model.
  *
  * The venue keeps its own copy of the market's book per instrument (sorted
- * arrays, best level at the end, sized once): BOOK_DELTA events set, delete
- * and clear levels; a QUOTE replaces the book by its two top levels.
+ * arrays, best level at the end, sized once; a level is found through the
+ * price -> index hints of nx__lvh_t, kept exact when levels shift, so that
+ * the common update — a new quantity at an existing level — costs no
+ * search): BOOK_DELTA events set, delete and clear levels; a QUOTE replaces
+ * the book by its two top levels.
  *
  *   takers      market orders and marketable limits walk the book from the
  *               best level, at each level's price, up to their limit; what
@@ -28,69 +31,137 @@
 #include "sim/sim_int.h"
 
 int nx__md_init(nx__sim_instr_t *in, uint32_t cap) {
-    in->md[0].lv = nx_malloc((size_t)cap * sizeof(nx_book_level_t));
-    in->md[1].lv = nx_malloc((size_t)cap * sizeof(nx_book_level_t));
-    if (!in->md[0].lv || !in->md[1].lv) {
+    for (int si = 0; si < 2; si++) {
+        in->md[si].lv = nx_malloc((size_t)cap * sizeof(nx_book_level_t));
+        in->md[si].lvh = nx_calloc(NX__LVH_SIZE, sizeof(nx__lvh_t));
+        in->md[si].n = in->md[si].dead = 0;
+    }
+    if (!in->md[0].lv || !in->md[1].lv || !in->md[0].lvh || !in->md[1].lvh) {
         nx__md_close(in);
         return NX_ERR(NX_ENOMEM, "sim market book");
     }
-    in->md[0].n = in->md[1].n = 0;
     return NX_OK;
 }
 
 void nx__md_close(nx__sim_instr_t *in) {
-    nx_free(in->md[0].lv);
-    nx_free(in->md[1].lv);
-    in->md[0].lv = in->md[1].lv = NULL;
+    for (int si = 0; si < 2; si++) {
+        nx_free(in->md[si].lv);
+        nx_free(in->md[si].lvh);
+        in->md[si].lv = NULL;
+        in->md[si].lvh = NULL;
+    }
 }
 
 static inline int64_t nx__k(int si, int64_t p) { return si ? -p : p; }
 
+/* First index whose key >= key(price) (key: bids price, asks -price);
+ * branch-free halving as in matcher.c. */
 static inline uint32_t nx__md_lb(const nx__mdside_t *sd, int si, int64_t price) {
     int64_t k = nx__k(si, price);
     uint32_t n = sd->n;
     if (n == 0 || nx__k(si, sd->lv[n - 1].price) < k) return n;
-    uint32_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (nx__k(si, sd->lv[mid].price) < k) lo = mid + 1;
-        else hi = mid;
+    const nx_book_level_t *base = sd->lv;
+    uint32_t len = n;
+    while (len > 1) {
+        uint32_t half = len / 2;
+        base = nx__k(si, base[half - 1].price) < k ? base + half : base;
+        len -= half;
     }
-    return lo;
+    return (uint32_t)(base - sd->lv);
+}
+
+/* Index of the level at price, through the hint (nx__lvh_t); UINT32_MAX
+ * when absent. */
+static inline uint32_t nx__md_find(const nx__mdside_t *sd, int si, int64_t price) {
+    nx__lvh_t *h = nx__lvh_at(sd->lvh, price);
+    if (!h->cnt) return UINT32_MAX;
+    uint32_t i = h->idx;
+    if (i < sd->n && sd->lv[i].price == price) return i;
+    i = nx__md_lb(sd, si, price);
+    if (i < sd->n && sd->lv[i].price == price) {
+        h->idx = i;
+        return i;
+    }
+    return UINT32_MAX;
+}
+
+/* Re-point the hints of levels [from, to) after they moved. */
+static void nx__md_rehint(nx__mdside_t *sd, uint32_t from, uint32_t to) {
+    for (uint32_t j = from; j < to; j++) nx__lvh_at(sd->lvh, sd->lv[j].price)->idx = j;
+}
+
+/* Empty a side (CLEAR, QUOTE). */
+static void nx__md_clear(nx__mdside_t *sd) {
+    if (sd->n > NX__LVH_SIZE) memset(sd->lvh, 0, NX__LVH_SIZE * sizeof *sd->lvh);
+    else
+        for (uint32_t j = 0; j < sd->n; j++) nx__lvh_at(sd->lvh, sd->lv[j].price)->cnt = 0;
+    sd->n = sd->dead = 0;
+}
+
+/* Drop the tombstones on top, so that lv[n - 1] is a live level. */
+static void nx__md_pop_dead(nx__mdside_t *sd) {
+    while (sd->n && sd->lv[sd->n - 1].qty == 0) {
+        nx__lvh_at(sd->lvh, sd->lv[sd->n - 1].price)->cnt--;
+        sd->n--;
+        sd->dead--;
+    }
+}
+
+/* Squeeze the tombstones out (when the array or the level count is full). */
+static void nx__md_compact(nx__mdside_t *sd) {
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < sd->n; i++) {
+        if (sd->lv[i].qty > 0) sd->lv[j++] = sd->lv[i];
+        else nx__lvh_at(sd->lvh, sd->lv[i].price)->cnt--;
+    }
+    sd->n = j;
+    sd->dead = 0;
+    nx__md_rehint(sd, 0, j);
 }
 
 int64_t nx__md_qty(const nx__sim_instr_t *in, uint8_t side, int64_t price) {
     int si = nx__sidx(side);
     const nx__mdside_t *sd = &in->md[si];
-    uint32_t i = nx__md_lb(sd, si, price);
-    return i < sd->n && sd->lv[i].price == price ? sd->lv[i].qty : 0;
+    uint32_t i = nx__md_find(sd, si, price);
+    return i != UINT32_MAX ? sd->lv[i].qty : 0;
 }
 
 int nx__md_set(nx__sim_instr_t *in, uint8_t side, int64_t price, int64_t qty) {
     int si = nx__sidx(side);
     nx__mdside_t *sd = &in->md[si];
-    uint32_t i = nx__md_lb(sd, si, price);
-    if (i < sd->n && sd->lv[i].price == price) {
+    uint32_t i = nx__md_find(sd, si, price);
+    if (i != UINT32_MAX) { /* a live level or a tombstone: no shift */
         if (qty > 0) {
+            if (sd->lv[i].qty == 0) sd->dead--;
             sd->lv[i].qty = qty;
-        } else {
-            if (i + 1 < sd->n) memmove(&sd->lv[i], &sd->lv[i + 1], (sd->n - i - 1) * sizeof *sd->lv);
-            sd->n--;
+        } else if (sd->lv[i].qty > 0) {
+            sd->lv[i].qty = 0;
+            sd->dead++;
+            if (i + 1 == sd->n) nx__md_pop_dead(sd);
         }
         return NX_OK;
     }
     if (qty <= 0) return NX_OK;
+    /* the level count and the full rule below are about live levels */
+    if (sd->dead && sd->n >= in->m->o.max_levels) nx__md_compact(sd);
+    i = nx__md_lb(sd, si, price);
     if (sd->n >= in->m->o.max_levels) {
         /* full: keep the top exact, drop the far end (index 0) */
         if (i == 0) return NX_OK;
+        nx__lvh_at(sd->lvh, sd->lv[0].price)->cnt--;
         memmove(&sd->lv[0], &sd->lv[1], (i - 1) * sizeof *sd->lv);
         i--;
+        nx__md_rehint(sd, 0, i);
     } else {
         if (i < sd->n) memmove(&sd->lv[i + 1], &sd->lv[i], (sd->n - i) * sizeof *sd->lv);
         sd->n++;
+        nx__md_rehint(sd, i + 1, sd->n);
     }
     sd->lv[i].price = price;
     sd->lv[i].qty = qty;
+    nx__lvh_t *h = nx__lvh_at(sd->lvh, price);
+    h->idx = i;
+    h->cnt++;
     return NX_OK;
 }
 
@@ -99,7 +170,7 @@ static void nx__queue_update(nx_sim_t *s, nx__sim_instr_t *in, uint8_t side, int
     if (!in->m->resting) return;
     nx__mlevel_t *L = nx__m_level(in->m, side, price);
     if (!L) return;
-    for (uint32_t j = L->head; j != NX__NIL; j = in->m->pool[j].next) {
+    for (uint32_t j = L->head; j != NX__NIL; j = in->m->lk[j].next) {
         nx__sim_order_t *o = &in->m->pool[j];
         if (qty < o->seen && s->c.queue == NX_SIM_QUEUE_PROB && o->ahead > 0) {
             double dec = (double)(o->seen - qty);
@@ -150,7 +221,7 @@ static void nx__cross(nx_sim_t *s, nx__sim_instr_t *in, uint8_t side, nx_ts_t e)
         int64_t lp = our->lv[i].price;
         int ok = side == NX_SIDE_BUY ? (strict ? top < lp : top <= lp) : (strict ? top > lp : top >= lp);
         if (!ok) break;
-        for (uint32_t j = our->lv[i].head; j != NX__NIL && n < s->c.max_orders; j = in->m->pool[j].next)
+        for (uint32_t j = our->lv[i].head; j != NX__NIL && n < s->c.max_orders; j = in->m->lk[j].next)
             s->scratch[n++] = in->m->pool[j].id;
     }
     for (uint32_t i = 0; i < n && md->n; i++) {
@@ -189,7 +260,8 @@ static void nx__book_settled(nx_sim_t *s, nx__sim_instr_t *in, nx_ts_t e) {
 int nx__fill_book_delta(nx_sim_t *s, nx__sim_instr_t *in, const nx_ev_book_delta_t *d, nx_ts_t e) {
     in->have_book = 1;
     if (d->action == NX_BOOK_CLEAR) {
-        in->md[0].n = in->md[1].n = 0;
+        nx__md_clear(&in->md[0]);
+        nx__md_clear(&in->md[1]);
     } else if (d->side == NX_SIDE_BUY || d->side == NX_SIDE_SELL) {
         int64_t q = d->action == NX_BOOK_DELETE || d->qty < 0 ? 0 : d->qty;
         nx__md_set(in, d->side, d->price, q);
@@ -201,7 +273,8 @@ int nx__fill_book_delta(nx_sim_t *s, nx__sim_instr_t *in, const nx_ev_book_delta
 
 void nx__fill_quote(nx_sim_t *s, nx__sim_instr_t *in, const nx_ev_quote_t *q, nx_ts_t e) {
     in->have_book = 1;
-    in->md[0].n = in->md[1].n = 0;
+    nx__md_clear(&in->md[0]);
+    nx__md_clear(&in->md[1]);
     if (q->bid_price > 0 && q->bid_qty > 0) nx__md_set(in, NX_SIDE_BUY, q->bid_price, q->bid_qty);
     if (q->ask_price > 0 && q->ask_qty > 0) nx__md_set(in, NX_SIDE_SELL, q->ask_price, q->ask_qty);
     if (q->bid_price > 0) nx__queue_update(s, in, NX_SIDE_BUY, q->bid_price, q->bid_qty);

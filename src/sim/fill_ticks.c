@@ -19,7 +19,7 @@
 
 static void nx__fill_takers(nx_sim_t *s, nx__sim_instr_t *in, int64_t px, nx_ts_t e) {
     uint32_t n = 0;
-    for (uint32_t j = in->wait_head; j != NX__NIL; j = in->m->pool[j].next) {
+    for (uint32_t j = in->wait_head; j != NX__NIL; j = in->m->lk[j].next) {
         const nx__sim_order_t *o = &in->m->pool[j];
         if (o->taker_only && o->arrival <= e && n < s->c.max_orders) s->scratch[n++] = o->id;
     }
@@ -50,7 +50,7 @@ static void nx__fill_resting(nx_sim_t *s, nx__sim_instr_t *in, uint8_t side, int
     for (uint32_t i = sd->n; i-- > 0;) {
         int64_t lp = sd->lv[i].price;
         if (side == NX_SIDE_BUY ? lp < px : lp > px) break;
-        for (uint32_t j = sd->lv[i].head; j != NX__NIL && n < s->c.max_orders; j = in->m->pool[j].next)
+        for (uint32_t j = sd->lv[i].head; j != NX__NIL && n < s->c.max_orders; j = in->m->lk[j].next)
             s->scratch[n++] = in->m->pool[j].id;
     }
     int64_t avail = s->c.trade_volume_cap ? qty : INT64_MAX;

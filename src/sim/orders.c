@@ -94,7 +94,7 @@ void nx__ord_check_triggers(nx_sim_t *s, nx__sim_instr_t *in, int64_t px_buy, in
     uint32_t j = in->wait_head;
     while (j != NX__NIL) {
         nx__sim_order_t *o = &in->m->pool[j];
-        uint32_t nxt = o->next;
+        uint32_t nxt = in->m->lk[j].next;
         if (nx__ord_is_trigger(o) && !(o->flags & NX__F_DEAD) && o->arrival <= exch_ts) {
             int64_t px = o->side == NX_SIDE_BUY ? px_buy : px_sell;
             if (px > 0) {

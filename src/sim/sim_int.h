@@ -18,6 +18,8 @@
 #ifndef NX_SIM_INT_H
 #define NX_SIM_INT_H
 
+#include <stddef.h>
+
 #include "nexus/book.h"
 #include "nexus/sim.h"
 
@@ -37,28 +39,35 @@ enum {
 };
 
 /*
- * One order. The matcher uses the first block; the venue the rest.
+ * One order. The matcher uses the first cache line only (the ids, price,
+ * quantities, arrival sequence, owner and the flag bytes); the venue the
+ * rest. The FIFO links live apart, in the matcher's lk[] (8 bytes a slot):
+ * unlinking an order touches its neighbours' links, not their orders.
+ * The pool is 64-byte aligned and the struct a multiple of 64 bytes, so a
+ * cancel or a fill touches one line of each order it visits: with a large
+ * book of resting orders that is what decides the speed (the other lines
+ * stay out of the caches).
  * Prices and quantities are mantissas at the instrument's scales; `locked`
  * is at the scale of lock_asset.
  */
 typedef struct nx__sim_order {
-    uint64_t id;       /* venue order id (0: free slot) */
+    /* --- cache line 0: matcher (and the venue's hot flags) --- */
+    _Alignas(64) uint64_t id; /* venue order id (0: free slot) */
     uint64_t user;     /* client id (intent id) */
-    uint64_t seq;      /* arrival sequence: time priority */
     int64_t price;     /* limit price; 0 for market */
     int64_t qty;       /* total quantity */
     int64_t filled;
-    uint32_t prev, next; /* level FIFO, or the venue's waiting list */
+    uint64_t seq;      /* arrival sequence: time priority */
     uint32_t owner;    /* account */
     uint8_t side, type, tif, flags;
     uint8_t state;
-    /* --- venue --- */
     uint8_t ord_type;  /* nx_ord_type_t as submitted */
     uint8_t triggered; /* stop/take-profit/trailing has triggered */
     uint8_t taker_only; /* waiting for market data as a taker (market / triggered stop) */
     uint8_t closed;    /* bookkeeping done (unlocked, counted, reported) */
     uint8_t cur_flags; /* NX_FILLF_* of the fill being settled */
-    uint8_t pad_[3];
+    uint8_t pad_[2];
+    /* --- venue (FIFO links are in the matcher's lk[], by slot) --- */
     uint32_t strategy;
     uint32_t lock_asset;
     int64_t stop;      /* trigger price, or trailing offset (ticks or bp) */
@@ -78,6 +87,8 @@ typedef struct nx__sim_order {
     uint64_t cause;    /* seq of the intent that created it (for reports) */
     uint64_t trace;    /* that intent's trace id */
 } nx__sim_order_t;
+_Static_assert(offsetof(nx__sim_order_t, strategy) == 64, "matcher fields fill cache line 0");
+_Static_assert(sizeof(nx__sim_order_t) % 64 == 0, "orders are whole cache lines");
 
 /* ------------------------------------------------------------------------- */
 /* matcher.c                                                                 */
@@ -96,14 +107,42 @@ typedef struct nx__mside {
     uint32_t n;
 } nx__mside_t;
 
+/*
+ * Price -> index hints for the sorted level arrays (the matcher's levels and
+ * the venue's copy of the market book), so that finding the level of a price
+ * near the touch is one load and one compare instead of a binary search.
+ * One bucket per price modulo NX__LVH_SIZE: `idx` is where a level of that
+ * bucket was last put (kept up to date when levels shift in the array),
+ * `cnt` how many levels fall in the bucket. A hint is always checked
+ * against the array before use (an aliasing price may have overwritten it)
+ * with the binary search as the fallback; cnt == 0 proves a price absent.
+ */
+#define NX__LVH_SIZE 1024u
+#define NX__LVH_MASK (NX__LVH_SIZE - 1u)
+typedef struct nx__lvh {
+    uint32_t idx;
+    uint32_t cnt;
+} nx__lvh_t;
+static inline nx__lvh_t *nx__lvh_at(nx__lvh_t *t, int64_t price) {
+    return &t[(uint64_t)price & NX__LVH_MASK];
+}
+
+/* An order's place in a level FIFO (or the venue's waiting list), by slot. */
+typedef struct nx__link {
+    uint32_t prev, next;
+} nx__link_t;
+
 struct nx_sim_matcher {
     nx_sim_matcher_opts_t o;
-    nx__sim_order_t *pool;
+    nx__sim_order_t *pool; /* 64-byte aligned inside pool_mem */
+    void *pool_mem;
     uint32_t *gen;
     uint32_t *freel;
     uint32_t nfree;
     uint32_t resting;
     nx__mside_t s[2]; /* [0] bids, [1] asks */
+    nx__lvh_t *lvh;   /* [2][NX__LVH_SIZE] level-index hints per side */
+    nx__link_t *lk;   /* FIFO links per slot */
     uint64_t seq;
     uint32_t dead;    /* orders flagged NX__F_DEAD (disables a fast path) */
 };
@@ -121,6 +160,10 @@ void nx__m_mark_dead(nx_sim_matcher_t *m, nx__sim_order_t *o);
 nx__sim_order_t *nx__m_find(const nx_sim_matcher_t *m, uint64_t id);
 static inline uint32_t nx__m_slot(const nx_sim_matcher_t *m, const nx__sim_order_t *o) {
     return (uint32_t)(o - m->pool);
+}
+/* o's FIFO links. */
+static inline nx__link_t *nx__m_lk(const nx_sim_matcher_t *m, const nx__sim_order_t *o) {
+    return &m->lk[nx__m_slot(m, o)];
 }
 /* Take liquidity for o (state TAKING) up to `limit` (0: market) — FOK,
  * post-only and STP included. Does not rest or release o. */
@@ -143,6 +186,13 @@ nx__mlevel_t *nx__m_level(nx_sim_matcher_t *m, uint8_t side, int64_t price);
 /* ------------------------------------------------------------------------- */
 
 int64_t nx__lat_draw(const nx_sim_latency_t *l, nx_rng_t *rng);
+/* nx__lat_draw with the constant case inline (the per-event market data
+ * latency is usually constant): same value, no draw. */
+static inline int64_t nx__lat_get(const nx_sim_latency_t *l, nx_rng_t *rng) {
+    if (l->kind != NX_SIM_LAT_CONSTANT) return nx__lat_draw(l, rng);
+    int64_t v = l->ns < 0 ? 0 : l->ns;
+    return l->cap_ns > 0 && v > l->cap_ns ? l->cap_ns : v;
+}
 int nx__lat_copy(nx_sim_latency_t *dst, const nx_sim_latency_t *src);
 void nx__lat_free(nx_sim_latency_t *l);
 
@@ -176,10 +226,16 @@ void nx__pq_pop(nx__pq_t *q);
 /* venue state (venue.c owns it; the model files read and update it)       */
 /* ------------------------------------------------------------------------- */
 
-/* The market's L2 book copy (fill_book.c): sorted, best at the end. */
+/* The market's L2 book copy (fill_book.c): sorted, best at the end. A
+ * deleted level below the top stays in place with qty 0 (a tombstone) until
+ * the data sets it again or the array must make room, so the levels that
+ * come and go do not shift the array; the top entry lv[n - 1] is always a
+ * live level. Readers walking down from the top see qty 0 entries. */
 typedef struct nx__mdside {
-    nx_book_level_t *lv; /* nexus/book.h's level: price, qty */
-    uint32_t n;
+    nx_book_level_t *lv; /* nexus/book.h's level: price, qty (0: tombstone) */
+    uint32_t n;          /* entries, tombstones included */
+    uint32_t dead;       /* tombstones among them */
+    nx__lvh_t *lvh;      /* [NX__LVH_SIZE] index hints (see nx__lvh_t) */
 } nx__mdside_t;
 
 typedef struct nx__sim_pos {
@@ -289,7 +345,12 @@ struct nx_sim {
 };
 
 /* venue.c: shared helpers for the model files */
-nx__sim_instr_t *nx__sim_instr(nx_sim_t *s, uint32_t instrument_id);
+nx__sim_instr_t *nx__sim_instr_search(nx_sim_t *s, uint32_t instrument_id);
+/* The instrument with this id, or NULL (one instrument: no search). */
+static inline nx__sim_instr_t *nx__sim_instr(nx_sim_t *s, uint32_t instrument_id) {
+    if (s->n_ins == 1) return s->ins[0].inst.id == instrument_id ? &s->ins[0] : NULL;
+    return nx__sim_instr_search(s, instrument_id);
+}
 /* A fill of o (any state) for qty at price with the liquidity flag; settles
  * the account, charges fees, reports, handles OCO/bracket consequences and,
  * if complete, finishes the order. external: against market data (else the
@@ -300,8 +361,12 @@ int64_t nx__sim_fill(nx_sim_t *s, nx__sim_instr_t *in, nx__sim_order_t *o, int64
 /* End an order (cancel, expire): report, unlock, unlink, release. */
 void nx__sim_finish(nx_sim_t *s, nx__sim_instr_t *in, nx__sim_order_t *o, uint16_t type,
                     nx_sim_reason_t reason);
-/* Run the deferred OCO/bracket cancellations. */
-void nx__sim_run_deferred(nx_sim_t *s);
+/* Run the deferred OCO/bracket cancellations (the check inline: most
+ * passes defer nothing). */
+void nx__sim_run_deferred_all(nx_sim_t *s);
+static inline void nx__sim_run_deferred(nx_sim_t *s) {
+    if (s->n_defer) nx__sim_run_deferred_all(s);
+}
 void nx__sim_defer(nx_sim_t *s, uint64_t id, nx_sim_reason_t reason);
 /* Report an event (immediately or after the ack latency). */
 int nx__sim_report(nx_sim_t *s, nx_event_t *ev);

@@ -174,7 +174,7 @@ int nx_sim_add_asset(nx_sim_t *s, const char *code, uint8_t scale, uint32_t *out
     return NX_OK;
 }
 
-nx__sim_instr_t *nx__sim_instr(nx_sim_t *s, uint32_t id) {
+nx__sim_instr_t *nx__sim_instr_search(nx_sim_t *s, uint32_t id) {
     uint32_t lo = 0, hi = s->n_ins;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -417,7 +417,7 @@ int nx__sim_report(nx_sim_t *s, nx_event_t *ev) {
         ev->h.causation_id = s->cause;
         ev->h.trace_id = s->trace;
     }
-    nx_ts_t due = s->now + nx__lat_draw(&s->c.lat_ack, &s->rng);
+    nx_ts_t due = s->now + nx__lat_get(&s->c.lat_ack, &s->rng);
     if (due < s->last_report_due) due = s->last_report_due; /* reports stay in order */
     s->last_report_due = due;
     int rc = nx__pq_push(&s->pq, due, NX__PEND_REPORT, &ev->h);
@@ -467,20 +467,22 @@ static int nx__reject_intent(nx_sim_t *s, const nx_ev_order_intent_t *it, nx_sim
 
 void nx__wait_push(nx__sim_instr_t *in, nx__sim_order_t *o) {
     uint32_t slot = nx__m_slot(in->m, o);
+    nx__link_t *lk = in->m->lk;
     o->state = NX__OS_WAITING;
-    o->next = NX__NIL;
-    o->prev = in->wait_tail;
-    if (in->wait_tail != NX__NIL) in->m->pool[in->wait_tail].next = slot;
+    lk[slot].next = NX__NIL;
+    lk[slot].prev = in->wait_tail;
+    if (in->wait_tail != NX__NIL) lk[in->wait_tail].next = slot;
     else in->wait_head = slot;
     in->wait_tail = slot;
 }
 
 void nx__wait_remove(nx__sim_instr_t *in, nx__sim_order_t *o) {
-    if (o->prev != NX__NIL) in->m->pool[o->prev].next = o->next;
-    else in->wait_head = o->next;
-    if (o->next != NX__NIL) in->m->pool[o->next].prev = o->prev;
-    else in->wait_tail = o->prev;
-    o->prev = o->next = NX__NIL;
+    nx__link_t *lk = in->m->lk, *ol = nx__m_lk(in->m, o);
+    if (ol->prev != NX__NIL) lk[ol->prev].next = ol->next;
+    else in->wait_head = ol->next;
+    if (ol->next != NX__NIL) lk[ol->next].prev = ol->prev;
+    else in->wait_tail = ol->prev;
+    ol->prev = ol->next = NX__NIL;
     o->state = NX__OS_TAKING;
 }
 
@@ -626,7 +628,7 @@ static int nx__is_limit_type(uint8_t t) {
     return t == NX_ORD_LIMIT || t == NX_ORD_STOP_LIMIT || t == NX_ORD_TAKE_PROFIT_LIMIT;
 }
 
-void nx__sim_run_deferred(nx_sim_t *s) {
+void nx__sim_run_deferred_all(nx_sim_t *s) {
     for (uint32_t i = 0; i < s->n_defer; i++) {
         uint64_t id = s->defer[i];
         nx_sim_reason_t why = (nx_sim_reason_t)s->defer_reason[i];
@@ -656,10 +658,10 @@ void nx__sim_cancel_account(nx_sim_t *s, nx__sim_instr_t *in, uint32_t acct, nx_
     for (int si = 0; si < 2; si++) {
         const nx__mside_t *sd = &in->m->s[si];
         for (uint32_t i = sd->n; i-- > 0;)
-            for (uint32_t j = sd->lv[i].head; j != NX__NIL; j = in->m->pool[j].next)
+            for (uint32_t j = sd->lv[i].head; j != NX__NIL; j = in->m->lk[j].next)
                 if (in->m->pool[j].owner == acct && n < s->c.max_orders) s->scratch[n++] = in->m->pool[j].id;
     }
-    for (uint32_t j = in->wait_head; j != NX__NIL; j = in->m->pool[j].next)
+    for (uint32_t j = in->wait_head; j != NX__NIL; j = in->m->lk[j].next)
         if (in->m->pool[j].owner == acct && n < s->c.max_orders) s->scratch[n++] = in->m->pool[j].id;
     for (uint32_t i = 0; i < n; i++) {
         nx__sim_order_t *o = nx__m_find(in->m, s->scratch[i]);
@@ -1086,8 +1088,12 @@ int nx_sim_handle(nx_sim_t *s, const nx_event_hdr_t *ev) {
     if (!s || !ev) return NX_EINVAL;
     if (s->status) return s->status;
     nx_ts_t now = ev->ts_recv > s->now ? ev->ts_recv : s->now;
-    int rc = nx_sim_advance(s, now);
-    if (rc < 0) return rc;
+    int rc = NX_OK;
+    if (s->pq.n && s->pq.slots[s->pq.heap[0]].due <= now) { /* due actions first */
+        if ((rc = nx_sim_advance(s, now)) < 0) return rc;
+    } else {
+        s->now = now; /* what nx_sim_advance does with nothing due */
+    }
     uint64_t saved = s->cause, saved_trace = s->trace;
     s->cause = ev->seq;
     s->trace = ev->trace_id;
@@ -1099,7 +1105,7 @@ int nx_sim_handle(nx_sim_t *s, const nx_event_hdr_t *ev) {
         const nx_sim_latency_t *l = it->action == NX_ORDA_NEW ? &s->c.lat_entry
                                                                                : &s->c.lat_cancel;
         if (nx__lat_zero(l)) nx__intent(s, it);
-        else if ((rc = nx__pq_push(&s->pq, s->now + nx__lat_draw(l, &s->rng), NX__PEND_INTENT, ev)) < 0)
+        else if ((rc = nx__pq_push(&s->pq, s->now + nx__lat_get(l, &s->rng), NX__PEND_INTENT, ev)) < 0)
             s->status = rc;
         break;
     }
@@ -1109,7 +1115,7 @@ int nx_sim_handle(nx_sim_t *s, const nx_event_hdr_t *ev) {
         t.price = nx__px(t.price, t.price_scale, in->ps);
         t.qty = nx__px(t.qty, t.qty_scale, in->qs);
         if (t.price <= 0) break;
-        nx_ts_t ex = s->now - nx__lat_draw(&s->c.lat_md, &s->rng);
+        nx_ts_t ex = s->now - nx__lat_get(&s->c.lat_md, &s->rng);
         nx__fill_trade(s, in, &t, ex);
         break;
     }
@@ -1120,7 +1126,7 @@ int nx_sim_handle(nx_sim_t *s, const nx_event_hdr_t *ev) {
         q.ask_price = nx__px(q.ask_price, q.price_scale, in->ps);
         q.bid_qty = nx__px(q.bid_qty, q.qty_scale, in->qs);
         q.ask_qty = nx__px(q.ask_qty, q.qty_scale, in->qs);
-        nx__fill_quote(s, in, &q, s->now - nx__lat_draw(&s->c.lat_md, &s->rng));
+        nx__fill_quote(s, in, &q, s->now - nx__lat_get(&s->c.lat_md, &s->rng));
         break;
     }
     case NX_EV_BOOK_DELTA: {
@@ -1128,7 +1134,7 @@ int nx_sim_handle(nx_sim_t *s, const nx_event_hdr_t *ev) {
         if (!(in = nx__sim_instr(s, d.instrument))) break;
         d.price = nx__px(d.price, d.price_scale, in->ps);
         d.qty = nx__px(d.qty, d.qty_scale, in->qs);
-        rc = nx__fill_book_delta(s, in, &d, s->now - nx__lat_draw(&s->c.lat_md, &s->rng));
+        rc = nx__fill_book_delta(s, in, &d, s->now - nx__lat_get(&s->c.lat_md, &s->rng));
         if (rc < 0) s->status = rc;
         break;
     }
