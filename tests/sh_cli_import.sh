@@ -165,6 +165,26 @@ if [ -d "$SH/data/equity_ticks_lean" ]; then
     unzip -p "$SH/data/equity_ticks_lean/tick/20131007_trade.zip" | awk -F, '{print $2","$3}' >"$T/lean_src"
     cmp -s "$T/lean_exp" "$T/lean_src" || fail "lean round trip (price, size) differs"
     grep -q "0 rejected" "$T/lean" || grep -q "rejected" "$T/lean" || fail "lean summary"
+    # Lean minute bars: exported OHLC are the file's deci-cents / 10000, volume as written
+    Z="$SH/data/equity_ticks_lean/minute/20131007_trade.zip"
+    "$CLI" data import --store "$S" --price-scale 2 --qty-scale 0 --venue lean --symbol SPY --kind bars_1m \
+        --format lean-bars "$Z" >"$T/lb" || fail "lean bars import: $(cat "$T/lb")"
+    "$CLI" data export --store "$S" --venue lean --symbol SPY --kind bars_1m --format csv --no-header 2>/dev/null |
+        awk -F, '{printf "%.0f,%.0f,%.0f,%.0f,%s\n",$2*10000,$3*10000,$4*10000,$5*10000,$6}' >"$T/lb_exp"
+    unzip -p "$Z" | awk -F, '{print $2","$3","$4","$5","$6}' >"$T/lb_src"
+    cmp -s "$T/lb_exp" "$T/lb_src" || fail "lean bars round trip"
+    # freqtrade trades (Binance XRP/ETH aggTrades): id, price, amount as written
+    FT="$SH/data/crypto_trades/freqtrade_binance_XRP_ETH-trades.json.gz"
+    if [ -f "$FT" ]; then
+        "$CLI" data import --store "$S" --price-scale 8 --qty-scale 1 --venue binance --symbol XRPETH \
+            --kind aggtrades --format freqtrade-trades --max-jump 0 "$FT" >"$T/ftt" || fail "freqtrade trades: $(cat "$T/ftt")"
+        "$CLI" data export --store "$S" --venue binance --symbol XRPETH --kind aggtrades --format csv --no-header \
+            2>/dev/null | awk -F, '{printf "%s,%.8f,%.1f\n",$1,$2,$3}' | sort >"$T/ftt_exp"
+        zcat "$FT" | tr -d '[] \n' | sed 's/,\([0-9]\{13\}\),/\n\1,/g' |
+            awk -F, 'NF==7{gsub(/"/,"",$2); printf "%s,%.8f,%.1f\n",$2,$5,$6}' | sort >"$T/ftt_src"
+        [ -s "$T/ftt_src" ] || fail "freqtrade trades source parse"
+        cmp -s "$T/ftt_exp" "$T/ftt_src" || fail "freqtrade trades round trip"
+    fi
     if [ -f "$SH/data/crypto_candles/freqtrade/UNITTEST_BTC-1m.json" ]; then
         "$CLI" data import --store "$S" --price-scale 8 --qty-scale 8 --venue binance --symbol ETHBTC \
             --kind bars_1m --format freqtrade-candles --max-jump 0 \
