@@ -70,6 +70,13 @@ void nx_cli_progress_init(nx_cli_progress_t *p, const char *label, uint64_t tota
 void nx_cli_progress_update(nx_cli_progress_t *p, uint64_t done);
 void nx_cli_progress_done(nx_cli_progress_t *p);
 
+/*
+ * Lines of an input file through the library's reader (plain, gzip or zip):
+ * 1 and the line, 0 at the end, -1 on error (message set, file named).
+ */
+struct nx_line_reader;
+int nx_cli_next_line(struct nx_line_reader *r, const char **line, size_t *len);
+
 /* True if arg is -h or --help. */
 int nx_cli_is_help(const char *arg);
 

@@ -11,14 +11,13 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "nexus/data.h"
 #include "nexus/core.h"
 #include "nexus/features.h"
 #include "nexus/patterns.h"
 #include "nexus/ta.h"
 #include "nexus/time.h"
 
-#define NX__F_BUF (1u << 20)      /* read buffer */
-#define NX__F_LINE_MAX (1u << 16) /* longest accepted input line */
 #define NX__F_MAX_FEAT 64
 #define NX__F_MAX_MTF 8
 
@@ -54,50 +53,6 @@ static void nx__f_usage(FILE *f) {
 }
 
 /* Buffered line reader over nx_malloc'd memory (as in cmd_ta.c). */
-typedef struct {
-    FILE *f;
-    char *buf;
-    size_t len, pos;
-    uint64_t consumed;
-    int eof;
-} nx__flines_t;
-
-static int nx__f_next_line(nx__flines_t *r, const char **line, size_t *len) {
-    for (;;) {
-        char *nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
-        if (nl) {
-            *line = r->buf + r->pos;
-            *len = (size_t)(nl - (r->buf + r->pos));
-            r->consumed += *len + 1;
-            r->pos += *len + 1;
-            return 1;
-        }
-        if (r->eof) {
-            if (r->pos == r->len) return 0;
-            *line = r->buf + r->pos;
-            *len = r->len - r->pos;
-            r->consumed += *len;
-            r->pos = r->len;
-            return 1;
-        }
-        if (r->len - r->pos >= NX__F_LINE_MAX) {
-            NX_ERR(NX_EPARSE, "line longer than %u bytes", NX__F_LINE_MAX);
-            return -1;
-        }
-        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-        r->len -= r->pos;
-        r->pos = 0;
-        size_t n = fread(r->buf + r->len, 1, NX__F_BUF - r->len, r->f);
-        r->len += n;
-        if (n == 0) {
-            if (ferror(r->f)) {
-                NX_ERR(NX_EIO, "read error: %s", strerror(errno));
-                return -1;
-            }
-            r->eof = 1;
-        }
-    }
-}
 
 typedef struct {
     nx_feat_t *feat[NX__F_MAX_FEAT];
@@ -321,25 +276,22 @@ int nx_cli_features(const nx_cli_global_t *g, int argc, char **argv) {
         return code;
     }
     code = NX_EXIT_FAIL;
-    nx__flines_t rd = {0};
+    nx_line_reader_t *rd = NULL;
     FILE *out = NULL;
     char tmp[4096] = "";
     const char *names[512];
     size_t ncols = nx__fset_cols(&set, names, NX_ARRAY_LEN(names));
-    size_t rowcap = 64 + ncols * 32 + NX__F_LINE_MAX;
+    size_t rowcap = 64 + ncols * 32 + NX_LINE_MAX;
     char *row = nx_malloc(rowcap);
-    rd.buf = nx_malloc(NX__F_BUF);
-    if (!row || !rd.buf) {
+    if (!row) {
         code = nx_cli_fail("features", NX_ENOMEM);
         goto done;
     }
-    rd.f = fopen(in, "rb");
-    if (!rd.f) {
-        fprintf(stderr, "nexus features: %s: %s\n", in, strerror(errno));
+    if (nx_line_reader_open(in, &rd) < 0) {
+        fprintf(stderr, "nexus features: %s\n", nx_err_message());
         goto done;
     }
-    struct stat st;
-    uint64_t total = fstat(fileno(rd.f), &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+    uint64_t total = nx_line_reader_size(rd);
     if (outp) { /* write beside the target, rename when complete */
         int n = snprintf(tmp, sizeof tmp, "%s.tmp", outp);
         if (n < 0 || (size_t)n >= sizeof tmp) {
@@ -360,7 +312,7 @@ int nx_cli_features(const nx_cli_global_t *g, int argc, char **argv) {
     const char *line;
     size_t len;
     uint64_t lineno = 1;
-    int got = nx__f_next_line(&rd, &line, &len);
+    int got = nx_cli_next_line(rd, &line, &len);
     if (got <= 0) {
         fprintf(stderr, "nexus features: %s:1: %s\n", in,
                 got == 0 ? "empty file, expected the header ts,open,high,low,close,volume"
@@ -378,7 +330,7 @@ int nx_cli_features(const nx_cli_global_t *g, int argc, char **argv) {
     nx_cli_progress_t prog;
     nx_cli_progress_init(&prog, "features", total);
     for (;;) {
-        got = nx__f_next_line(&rd, &line, &len);
+        got = nx_cli_next_line(rd, &line, &len);
         lineno++;
         if (got == 0) break;
         if (got < 0) {
@@ -398,7 +350,7 @@ int nx_cli_features(const nx_cli_global_t *g, int argc, char **argv) {
                     strerror(errno));
             goto done;
         }
-        if ((lineno & 4095) == 0) nx_cli_progress_update(&prog, rd.consumed);
+        if ((lineno & 4095) == 0) nx_cli_progress_update(&prog, nx_line_reader_pos(rd));
     }
     nx_cli_progress_done(&prog);
     if (fflush(out) != 0 || ferror(out)) {
@@ -419,8 +371,7 @@ int nx_cli_features(const nx_cli_global_t *g, int argc, char **argv) {
 done:
     if (out && out != stdout) fclose(out);
     if (tmp[0]) remove(tmp);
-    if (rd.f) fclose(rd.f);
-    nx_free(rd.buf);
+    nx_line_reader_close(rd);
     nx_free(row);
     nx__fset_free(&set);
     return code;

@@ -8,13 +8,12 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "nexus/data.h"
 #include "nexus/core.h"
 #include "nexus/decimal.h"
 #include "nexus/store.h"
 #include "nexus/ta.h"
 
-#define NX__TA_BUF (1u << 20)     /* read buffer */
-#define NX__TA_LINE_MAX (1u << 16) /* longest accepted input line */
 
 static void nx__ta_usage(FILE *f) {
     fprintf(f,
@@ -47,51 +46,6 @@ static void nx__ta_usage(FILE *f) {
 }
 
 /* Buffered line reader over nx_malloc'd memory (no getline: it would malloc). */
-typedef struct {
-    FILE *f;
-    char *buf;
-    size_t len, pos;
-    uint64_t consumed;
-    int eof;
-} nx__lines_t;
-
-/* 1 and the line (without '\n') on success, 0 at the end, -1 on error (message set). */
-static int nx__next_line(nx__lines_t *r, const char **line, size_t *len) {
-    for (;;) {
-        char *nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
-        if (nl) {
-            *line = r->buf + r->pos;
-            *len = (size_t)(nl - (r->buf + r->pos));
-            r->consumed += *len + 1;
-            r->pos += *len + 1;
-            return 1;
-        }
-        if (r->eof) {
-            if (r->pos == r->len) return 0;
-            *line = r->buf + r->pos; /* last line without a newline */
-            *len = r->len - r->pos;
-            r->consumed += *len;
-            r->pos = r->len;
-            return 1;
-        }
-        if (r->len - r->pos >= NX__TA_LINE_MAX) {
-            NX_ERR(NX_EPARSE, "line longer than %u bytes", NX__TA_LINE_MAX);
-            return -1;
-        }
-        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-        r->len -= r->pos;
-        r->pos = 0;
-        size_t n = fread(r->buf + r->len, 1, NX__TA_BUF - r->len, r->f);
-        r->len += n;
-        if (n == 0) {
-            if (ferror(r->f)) {
-                NX_ERR(NX_EIO, "read error: %s", strerror(errno));
-                return -1;
-            }
-            r->eof = 1;
-        }
-    }
-}
 
 static int nx__write_row(FILE *out, const char *ts, size_t ts_len, const nx_ta_set_t *set,
                          char *buf, size_t cap) {
@@ -206,15 +160,14 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
             }
 
     int code = NX_EXIT_FAIL;
-    nx__lines_t rd = {0};
+    nx_line_reader_t *rd = NULL;
     nx_store_t *stor = NULL;
     nx_store_cursor_t *cur = NULL;
     FILE *out = NULL;
     char tmp[4096] = "";
-    size_t rowcap = 64 + nx_ta_set_outputs(set) * 32 + NX__TA_LINE_MAX;
+    size_t rowcap = 64 + nx_ta_set_outputs(set) * 32 + NX_LINE_MAX;
     char *row = nx_malloc(rowcap);
-    rd.buf = nx_malloc(NX__TA_BUF);
-    if (!row || !rd.buf) {
+    if (!row) {
         code = nx_cli_fail("ta", NX_ENOMEM);
         goto done;
     }
@@ -241,13 +194,11 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
         }
         in = "store";
     } else {
-        rd.f = fopen(in, "rb");
-        if (!rd.f) {
-            fprintf(stderr, "nexus ta: %s: %s\n", in, strerror(errno));
+        if (nx_line_reader_open(in, &rd) < 0) {
+            fprintf(stderr, "nexus ta: %s\n", nx_err_message());
             goto done;
         }
-        struct stat st;
-        total = fstat(fileno(rd.f), &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+        total = nx_line_reader_size(rd);
     }
     if (outp) { /* write beside the target, rename when complete */
         int n = snprintf(tmp, sizeof tmp, "%s.tmp", outp);
@@ -269,7 +220,7 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
     const char *line;
     size_t len;
     uint64_t lineno = 1;
-    int got = from_store ? 1 : nx__next_line(&rd, &line, &len);
+    int got = from_store ? 1 : nx_cli_next_line(rd, &line, &len);
     if (from_store) {
         /* no header to check: the store's bars are typed */
     } else if (got <= 0) {
@@ -312,7 +263,7 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
             }
             continue;
         }
-        got = nx__next_line(&rd, &line, &len);
+        got = nx_cli_next_line(rd, &line, &len);
         lineno++;
         if (got == 0) break;
         if (got < 0) {
@@ -332,7 +283,7 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
                     strerror(errno));
             goto done;
         }
-        if ((lineno & 4095) == 0) nx_cli_progress_update(&prog, rd.consumed);
+        if ((lineno & 4095) == 0) nx_cli_progress_update(&prog, nx_line_reader_pos(rd));
     }
     nx_cli_progress_done(&prog);
     if (fflush(out) != 0 || ferror(out)) {
@@ -353,10 +304,9 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
 done:
     if (out && out != stdout) fclose(out);
     if (tmp[0]) remove(tmp);
-    if (rd.f) fclose(rd.f);
+    nx_line_reader_close(rd);
     nx_store_cursor_close(cur);
     nx_store_close(stor);
-    nx_free(rd.buf);
     nx_free(row);
     nx_ta_set_free(set);
     return code;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "nexus/data.h"
 #include "nexus/time.h"
 
 void nx_cli_progress_init(nx_cli_progress_t *p, const char *label, uint64_t total) {
@@ -44,4 +45,9 @@ void nx_cli_progress_done(nx_cli_progress_t *p) {
     if (!p->enabled || !p->drawn) return;
     nx_cli_progress_update(p, p->total);
     fputc('\n', stderr);
+}
+
+int nx_cli_next_line(struct nx_line_reader *r, const char **line, size_t *len) {
+    int rc = nx_line_reader_next(r, line, len);
+    return rc == NX_OK ? 1 : rc == NX_EEND ? 0 : -1;
 }
