@@ -203,6 +203,11 @@ static void bad_columns_are_named_and_nothing_is_emitted(void **state) {
     assert_int_equal(line(im, "1,2.5,1,2.5,9223372036854,false", &s), 0); /* 2262-04-11 fits */
     assert_int_equal(line(im, "1,2.5,1,2.5,1723,false", &s), 0);           /* short ms stays ms */
     assert_int_equal(s.ev[1].trade.h.ts_recv, 1723000000LL);
+    /* Binance gives ids: id 0 is a real one (a symbol's first trade), never synthesised
+     * (found by fuzz_binance_trade) */
+    assert_int_equal(line(im, "0,2.5,1,2.5,1723161255342,false", &s), 0);
+    assert_int_equal(s.ev[2].trade.trade_id, 0);
+    assert_int_equal(s.ev[2].trade.flags, 0);
     nx_importer_free(im);
 }
 

@@ -371,10 +371,11 @@ static uint64_t nx__synthetic_id(nx_importer_t *im, nx_ts_t ts) {
     return im->syn_occ < 1000 ? (uint64_t)ts + im->syn_occ : 0;
 }
 
+/* has_id: the source gives venue ids (0 is then a real id, Binance's first trade) */
 static void nx__trade(nx_importer_t *im, nx_ev_trade_t *t, nx_ts_t ts, int64_t px,
-                      int64_t qty, uint64_t id, uint8_t aggressor) {
+                      int64_t qty, uint64_t id, int has_id, uint8_t aggressor) {
     uint8_t flags = 0;
-    if (id == 0 && (id = nx__synthetic_id(im, ts)) != 0) flags = NX_TRADEF_SYNTHETIC_ID;
+    if (!has_id && (id = nx__synthetic_id(im, ts)) != 0) flags = NX_TRADEF_SYNTHETIC_ID;
     memset(t, 0, sizeof *t);
     t->h.type = NX_EV_TRADE;
     t->h.size = sizeof *t;
@@ -608,7 +609,7 @@ static int nx__binance_trade_fast(nx_importer_t *im, const char *p, size_t len,
     if (p < end) { /* is_best_match: one more column, not read */
         if (*p != ',' || memchr(p + 1, ',', (size_t)(end - p - 1))) return -1;
     }
-    nx__trade(im, t, (int64_t)tv * unit, px, q, id, bm ? NX_SIDE_SELL : NX_SIDE_BUY);
+    nx__trade(im, t, (int64_t)tv * unit, px, q, id, 1, bm ? NX_SIDE_SELL : NX_SIDE_BUY);
     return 0;
 }
 
@@ -652,7 +653,7 @@ static int nx__importer_line_general(nx_importer_t *im, const char *line, size_t
         if ((rc = nx_ts_field_parse(f[4], fl[4], fl[4] <= 13 ? NX_TS_MS : NX_TS_US, &ts)) < 0)
             return NX_ERR_APPEND(rc, "column time");
         if (nx__bool(f[5], fl[5], &bm)) return NX_ERR(NX_EPARSE, "column is_buyer_maker: want true or false");
-        nx__trade(im, &ev.trade, ts, px, q, id, bm ? NX_SIDE_SELL : NX_SIDE_BUY);
+        nx__trade(im, &ev.trade, ts, px, q, id, 1, bm ? NX_SIDE_SELL : NX_SIDE_BUY);
         break;
     }
     case NX_FMT_BINANCE_AGGTRADES: {
@@ -670,7 +671,7 @@ static int nx__importer_line_general(nx_importer_t *im, const char *line, size_t
         if ((rc = nx_ts_field_parse(f[5], fl[5], fl[5] <= 13 ? NX_TS_MS : NX_TS_US, &ts)) < 0)
             return NX_ERR_APPEND(rc, "column transact_time");
         if (nx__bool(f[6], fl[6], &bm)) return NX_ERR(NX_EPARSE, "column is_buyer_maker: want true or false");
-        nx__trade(im, &ev.trade, ts, px, q, id, bm ? NX_SIDE_SELL : NX_SIDE_BUY);
+        nx__trade(im, &ev.trade, ts, px, q, id, 1, bm ? NX_SIDE_SELL : NX_SIDE_BUY);
         break;
     }
     case NX_FMT_BINANCE_KLINES: {
@@ -702,7 +703,7 @@ static int nx__importer_line_general(nx_importer_t *im, const char *line, size_t
         if ((rc = nx_ts_field_parse(f[0], fl[0], NX_TS_S, &ts)) < 0) return NX_ERR_APPEND(rc, "column time");
         if ((rc = nx__dec("price", f[1], fl[1], ps, NX_ROUND_EXACT, &px)) < 0) return rc;
         if ((rc = nx__dec("volume", f[2], fl[2], qs, NX_ROUND_EXACT, &q)) < 0) return rc;
-        nx__trade(im, &ev.trade, ts, px, q, 0, NX_SIDE_NONE);
+        nx__trade(im, &ev.trade, ts, px, q, 0, 0, NX_SIDE_NONE);
         break;
     }
     case NX_FMT_LEAN_TRADE_TICKS: {
@@ -712,7 +713,7 @@ static int nx__importer_line_general(nx_importer_t *im, const char *line, size_t
         if ((rc = nx__lean_ts(im, f[0], fl[0], &ts)) < 0) return rc;
         if ((rc = nx__lean_px(im, "price", f[1], fl[1], &px)) < 0) return rc;
         if ((rc = nx__dec("size", f[2], fl[2], qs, NX_ROUND_EXACT, &q)) < 0) return rc;
-        nx__trade(im, &ev.trade, ts, px, q, 0, NX_SIDE_NONE);
+        nx__trade(im, &ev.trade, ts, px, q, 0, 0, NX_SIDE_NONE);
         uint8_t susp = 0;
         if (nf >= 6 && fl[5] == 1 && f[5][0] == '1') susp = 1;
         if (susp) ev.trade.flags |= NX_TRADEF_SUSPICIOUS; /* the vendor marked the print */
@@ -790,7 +791,7 @@ static int nx__importer_line_general(nx_importer_t *im, const char *line, size_t
                 return NX_ERR(NX_EPARSE, "column %d (id): not an integer", m->id);
             if (m->side >= 0 && nx__side(f[m->side], fl[m->side], &side))
                 return NX_ERR(NX_EPARSE, "column %d (side): want buy or sell", m->side);
-            nx__trade(im, &ev.trade, ts, px, q, id, side);
+            nx__trade(im, &ev.trade, ts, px, q, id, m->id >= 0, side);
         }
         break;
     }
@@ -859,12 +860,13 @@ static int nx__json_row(nx_importer_t *im, nx_emit_fn emit, void *ctx) {
         uint64_t id = 0;
         uint8_t side;
         int64_t px, q;
-        if (fl[1] && !(fl[1] == 4 && !is_str[1] && memcmp(f[1], "null", 4) == 0) && nx__u64(f[1], fl[1], &id))
+        int has_id = fl[1] && !(fl[1] == 4 && !is_str[1] && memcmp(f[1], "null", 4) == 0);
+        if (has_id && nx__u64(f[1], fl[1], &id))
             return NX_ERR(NX_EPARSE, "value 2 (id): not an integer");
         if (nx__side(f[3], fl[3], &side)) return NX_ERR(NX_EPARSE, "value 4 (side): want buy or sell");
         if ((rc = nx__dec("price", f[4], fl[4], ps, NX_ROUND_HALF_EVEN, &px)) < 0) return rc;
         if ((rc = nx__dec("amount", f[5], fl[5], qs, NX_ROUND_HALF_EVEN, &q)) < 0) return rc;
-        nx__trade(im, &ev.trade, ts, px, q, id, side);
+        nx__trade(im, &ev.trade, ts, px, q, id, has_id, side);
     }
     return emit(ctx, &ev.h);
 }
