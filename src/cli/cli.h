@@ -77,6 +77,22 @@ void nx_cli_progress_done(nx_cli_progress_t *p);
 struct nx_line_reader;
 int nx_cli_next_line(struct nx_line_reader *r, const char **line, size_t *len);
 
+/*
+ * An output file written as PATH.tmp and renamed to PATH by commit (NULL or
+ * "-" is standard output). open: 0, or an exit code with the message printed
+ * as "nexus <who>: ..."; commit: 0 or -1 (printed); close removes what was
+ * not committed. Always call close.
+ */
+typedef struct nx_cli_out {
+    FILE *f;
+    const char *path;
+    char tmp[4200];
+} nx_cli_out_t;
+int nx_cli_out_open(nx_cli_out_t *o, const char *who, const char *path);
+int nx_cli_out_commit(nx_cli_out_t *o, const char *who);
+void nx_cli_out_close(nx_cli_out_t *o);
+const char *nx_cli_out_name(const nx_cli_out_t *o);
+
 /* True if arg is -h or --help. */
 int nx_cli_is_help(const char *arg);
 

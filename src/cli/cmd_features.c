@@ -277,8 +277,8 @@ int nx_cli_features(const nx_cli_global_t *g, int argc, char **argv) {
     }
     code = NX_EXIT_FAIL;
     nx_line_reader_t *rd = NULL;
+    nx_cli_out_t oo = {NULL, NULL, ""};
     FILE *out = NULL;
-    char tmp[4096] = "";
     const char *names[512];
     size_t ncols = nx__fset_cols(&set, names, NX_ARRAY_LEN(names));
     size_t rowcap = 64 + ncols * 32 + NX_LINE_MAX;
@@ -292,22 +292,12 @@ int nx_cli_features(const nx_cli_global_t *g, int argc, char **argv) {
         goto done;
     }
     uint64_t total = nx_line_reader_size(rd);
-    if (outp) { /* write beside the target, rename when complete */
-        int n = snprintf(tmp, sizeof tmp, "%s.tmp", outp);
-        if (n < 0 || (size_t)n >= sizeof tmp) {
-            fprintf(stderr, "nexus features: --out: path too long\n");
-            code = NX_EXIT_USAGE;
-            goto done;
-        }
-        out = fopen(tmp, "wb");
-        if (!out) {
-            fprintf(stderr, "nexus features: %s: %s\n", tmp, strerror(errno));
-            tmp[0] = '\0';
-            goto done;
-        }
-    } else {
-        out = stdout;
+    int oc = nx_cli_out_open(&oo, "features", outp);
+    if (oc != 0) {
+        code = oc;
+        goto done;
     }
+    out = oo.f;
 
     const char *line;
     size_t len;
@@ -346,31 +336,17 @@ int nx_cli_features(const nx_cli_global_t *g, int argc, char **argv) {
             goto done;
         }
         if (nx__f_write_row(out, &r, &set, row, rowcap) < 0) {
-            fprintf(stderr, "nexus features: %s: write error: %s\n", outp ? outp : "stdout",
+            fprintf(stderr, "nexus features: %s: write error: %s\n", nx_cli_out_name(&oo),
                     strerror(errno));
             goto done;
         }
         if ((lineno & 4095) == 0) nx_cli_progress_update(&prog, nx_line_reader_pos(rd));
     }
     nx_cli_progress_done(&prog);
-    if (fflush(out) != 0 || ferror(out)) {
-        fprintf(stderr, "nexus features: %s: write error: %s\n", outp ? outp : "stdout",
-                strerror(errno));
-        goto done;
-    }
-    if (outp) {
-        FILE *o = out;
-        out = NULL;
-        if (fclose(o) != 0 || rename(tmp, outp) != 0) {
-            fprintf(stderr, "nexus features: %s: %s\n", outp, strerror(errno));
-            goto done;
-        }
-        tmp[0] = '\0';
-    }
+    if (nx_cli_out_commit(&oo, "features") < 0) goto done;
     code = NX_EXIT_OK;
 done:
-    if (out && out != stdout) fclose(out);
-    if (tmp[0]) remove(tmp);
+    nx_cli_out_close(&oo);
     nx_line_reader_close(rd);
     nx_free(row);
     nx__fset_free(&set);

@@ -432,15 +432,6 @@ static int nx__label(int argc, char **argv) {
         fprintf(stderr, "nexus regime label: --in is required (see nexus regime --help)\n");
         return NX_EXIT_USAGE;
     }
-    char tmp[4096] = "";
-    if (outp) {
-        int w = snprintf(tmp, sizeof tmp, "%s.tmp", outp);
-        if (w < 0 || (size_t)w >= sizeof tmp) {
-            fprintf(stderr, "nexus regime label: --out: path too long\n");
-            return NX_EXIT_USAGE;
-        }
-        tmp[0] = '\0';
-    }
     nx_regime_hmm_t m;
     if (model && nx_regime_model_load(model, &m) < 0) {
         fprintf(stderr, "nexus regime label: %s\n", nx_err_message());
@@ -451,20 +442,16 @@ static int nx__label(int argc, char **argv) {
         return nx_cli_fail("regime label", nx_err_code());
 
     int code = NX_EXIT_FAIL;
+    nx_cli_out_t oo = {NULL, NULL, ""};
     FILE *out = NULL;
     nx__bars_t b;
     if (nx__bars_open(&b, in) < 0) goto done;
-    if (outp) { /* write beside the target, rename when complete */
-        snprintf(tmp, sizeof tmp, "%s.tmp", outp);
-        out = fopen(tmp, "wb");
-        if (!out) {
-            fprintf(stderr, "nexus regime label: %s: %s\n", tmp, strerror(errno));
-            tmp[0] = '\0';
-            goto done;
-        }
-    } else {
-        out = stdout;
+    int oc = nx_cli_out_open(&oo, "regime label", outp);
+    if (oc != 0) {
+        code = oc;
+        goto done;
     }
+    out = oo.f;
     uint32_t k = model ? m.k : 0;
     fputs("ts,label", out);
     for (uint32_t i = 0; i < k; i++) fprintf(out, ",p_state%u", i);
@@ -495,20 +482,7 @@ static int nx__label(int argc, char **argv) {
     }
     nx_cli_progress_done(&prog);
     if (got < 0) goto done;
-    if (fflush(out) != 0 || ferror(out)) {
-        fprintf(stderr, "nexus regime label: %s: write error: %s\n", outp ? outp : "stdout",
-                strerror(errno));
-        goto done;
-    }
-    if (outp) {
-        FILE *o = out;
-        out = NULL;
-        if (fclose(o) != 0 || rename(tmp, outp) != 0) {
-            fprintf(stderr, "nexus regime label: %s: %s\n", outp, strerror(errno));
-            goto done;
-        }
-        tmp[0] = '\0';
-    }
+    if (nx_cli_out_commit(&oo, "regime label") < 0) goto done;
     /* summary on stderr so stdout stays pure CSV */
     fprintf(stderr, "regime label: %llu bars, %llu label changes, source %s;",
             (unsigned long long)rows, (unsigned long long)changes,
@@ -520,8 +494,7 @@ static int nx__label(int argc, char **argv) {
     fputc('\n', stderr);
     code = NX_EXIT_OK;
 done:
-    if (out && out != stdout) fclose(out);
-    if (tmp[0]) remove(tmp);
+    nx_cli_out_close(&oo);
     nx__bars_close(&b);
     nx_regime_free(d);
     return code;

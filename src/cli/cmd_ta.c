@@ -163,8 +163,8 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
     nx_line_reader_t *rd = NULL;
     nx_store_t *stor = NULL;
     nx_store_cursor_t *cur = NULL;
+    nx_cli_out_t oo = {NULL, NULL, ""};
     FILE *out = NULL;
-    char tmp[4096] = "";
     size_t rowcap = 64 + nx_ta_set_outputs(set) * 32 + NX_LINE_MAX;
     char *row = nx_malloc(rowcap);
     if (!row) {
@@ -200,22 +200,12 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
         }
         total = nx_line_reader_size(rd);
     }
-    if (outp) { /* write beside the target, rename when complete */
-        int n = snprintf(tmp, sizeof tmp, "%s.tmp", outp);
-        if (n < 0 || (size_t)n >= sizeof tmp) {
-            fprintf(stderr, "nexus ta: --out: path too long\n");
-            code = NX_EXIT_USAGE;
-            goto done;
-        }
-        out = fopen(tmp, "wb");
-        if (!out) {
-            fprintf(stderr, "nexus ta: %s: %s\n", tmp, strerror(errno));
-            tmp[0] = '\0';
-            goto done;
-        }
-    } else {
-        out = stdout;
+    int oc = nx_cli_out_open(&oo, "ta", outp);
+    if (oc != 0) {
+        code = oc;
+        goto done;
     }
+    out = oo.f;
 
     const char *line;
     size_t len;
@@ -257,7 +247,7 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
                 goto done;
             }
             if (nx__write_row(out, r.ts_text, r.ts_len, set, row, rowcap) < 0) {
-                fprintf(stderr, "nexus ta: %s: write error: %s\n", outp ? outp : "stdout",
+                fprintf(stderr, "nexus ta: %s: write error: %s\n", nx_cli_out_name(&oo),
                         strerror(errno));
                 goto done;
             }
@@ -279,31 +269,17 @@ int nx_cli_ta(const nx_cli_global_t *g, int argc, char **argv) {
             goto done;
         }
         if (nx__write_row(out, r.ts_text, r.ts_len, set, row, rowcap) < 0) {
-            fprintf(stderr, "nexus ta: %s: write error: %s\n", outp ? outp : "stdout",
+            fprintf(stderr, "nexus ta: %s: write error: %s\n", nx_cli_out_name(&oo),
                     strerror(errno));
             goto done;
         }
         if ((lineno & 4095) == 0) nx_cli_progress_update(&prog, nx_line_reader_pos(rd));
     }
     nx_cli_progress_done(&prog);
-    if (fflush(out) != 0 || ferror(out)) {
-        fprintf(stderr, "nexus ta: %s: write error: %s\n", outp ? outp : "stdout",
-                strerror(errno));
-        goto done;
-    }
-    if (outp) {
-        FILE *o = out;
-        out = NULL;
-        if (fclose(o) != 0 || rename(tmp, outp) != 0) {
-            fprintf(stderr, "nexus ta: %s: %s\n", outp, strerror(errno));
-            goto done;
-        }
-        tmp[0] = '\0';
-    }
+    if (nx_cli_out_commit(&oo, "ta") < 0) goto done;
     code = NX_EXIT_OK;
 done:
-    if (out && out != stdout) fclose(out);
-    if (tmp[0]) remove(tmp);
+    nx_cli_out_close(&oo);
     nx_line_reader_close(rd);
     nx_store_cursor_close(cur);
     nx_store_close(stor);
