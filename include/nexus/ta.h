@@ -439,6 +439,18 @@ NX_API int nx_ta_csv_header(const char *line, size_t len);
  * time in epoch seconds (a fraction only when not whole), written into
  * ts_buf (>= 32 bytes), as the CSV form writes it.
  */
+/*
+ * A price bar fit for range-based estimators and candle shapes: every price
+ * finite and positive, low <= open, close <= high. ok is inline for the hot
+ * path (NaN fails every comparison); error builds the message
+ * "input N: ..." for a bar that failed it and returns NX_EINVAL.
+ */
+static inline int nx_ta_ohlc_ok(const nx_ta_bar_t *b) {
+    return isfinite(b->high) && b->low > 0 && b->open >= b->low && b->close >= b->low &&
+           b->high >= b->open && b->high >= b->close && isfinite(b->open) &&
+           isfinite(b->close) && isfinite(b->low);
+}
+NX_API int nx_ta_ohlc_error(uint64_t index, const nx_ta_bar_t *b);
 NX_API void nx_ta_row_from_bar(const nx_ev_bar_t *b, char *ts_buf, size_t cap, nx_ta_row_t *r);
 /*
  * The bounded number parser used above: exactly len bytes, optional sign,

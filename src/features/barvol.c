@@ -132,30 +132,7 @@ void nx_feat_reset(nx_feat_t *f) {
     memset(f->ring, 0, (size_t)f->period * 3 * sizeof(double));
 }
 
-static int nx__bad_bar(uint64_t index, const nx_ta_bar_t *b) {
-    static const char *const names[] = {"open", "high", "low", "close"};
-    const double v[] = {b->open, b->high, b->low, b->close};
-    for (int i = 0; i < 4; i++) {
-        if (!isfinite(v[i]))
-            return NX_ERR(NX_EINVAL, "input %llu: %s is %s", (unsigned long long)index, names[i],
-                          isnan(v[i]) ? "NaN" : "infinite");
-        if (v[i] <= 0)
-            return NX_ERR(NX_EINVAL, "input %llu: %s %g is not positive", (unsigned long long)index,
-                          names[i], v[i]);
-    }
-    if (b->low > b->open || b->low > b->close)
-        return NX_ERR(NX_EINVAL, "input %llu: low %g above open %g or close %g",
-                      (unsigned long long)index, b->low, b->open, b->close);
-    return NX_ERR(NX_EINVAL, "input %llu: high %g below open %g or close %g",
-                  (unsigned long long)index, b->high, b->open, b->close);
-}
 
-static inline int nx__bar_ok(const nx_ta_bar_t *b) {
-    /* written so that NaN fails every comparison */
-    return isfinite(b->high) && b->low > 0 && b->open >= b->low && b->close >= b->low &&
-           b->high >= b->open && b->high >= b->close && isfinite(b->open) &&
-           isfinite(b->close) && isfinite(b->low);
-}
 
 static void nx__recompute(nx_feat_t *f) {
     double s[5] = {0, 0, 0, 0, 0};
@@ -175,7 +152,7 @@ static void nx__recompute(nx_feat_t *f) {
 }
 
 int nx_feat_update(nx_feat_t *f, const nx_ta_bar_t *bar) {
-    if (NX_UNLIKELY(!nx__bar_ok(bar))) return nx__bad_bar(f->count, bar);
+    if (NX_UNLIKELY(!nx_ta_ohlc_ok(bar))) return nx_ta_ohlc_error(f->count, bar);
     double t[3] = {0, 0, 0};
     int have = 1;
     switch (f->kind) {

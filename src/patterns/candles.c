@@ -276,29 +276,10 @@ static void nx__evaluate(nx_cdl_t *c) {
         s[NX_CDL_THREE_BLACK] = -1;
 }
 
-static int nx__bad(uint64_t index, const nx_ta_bar_t *b) {
-    static const char *const names[] = {"open", "high", "low", "close"};
-    const double v[] = {b->open, b->high, b->low, b->close};
-    for (int i = 0; i < 4; i++) {
-        if (!isfinite(v[i]))
-            return NX_ERR(NX_EINVAL, "input %llu: %s is %s", (unsigned long long)index, names[i],
-                          isnan(v[i]) ? "NaN" : "infinite");
-        if (v[i] <= 0)
-            return NX_ERR(NX_EINVAL, "input %llu: %s %g is not positive", (unsigned long long)index,
-                          names[i], v[i]);
-    }
-    if (b->low > b->open || b->low > b->close)
-        return NX_ERR(NX_EINVAL, "input %llu: low %g above open %g or close %g",
-                      (unsigned long long)index, b->low, b->open, b->close);
-    return NX_ERR(NX_EINVAL, "input %llu: high %g below open %g or close %g",
-                  (unsigned long long)index, b->high, b->open, b->close);
-}
 
 int nx_cdl_update(nx_cdl_t *c, const nx_ta_bar_t *b) {
-    if (NX_UNLIKELY(!(isfinite(b->high) && isfinite(b->open) && isfinite(b->close) &&
-                      isfinite(b->low) && b->low > 0 && b->open >= b->low &&
-                      b->close >= b->low && b->high >= b->open && b->high >= b->close)))
-        return nx__bad(c->count, b);
+    if (NX_UNLIKELY(!nx_ta_ohlc_ok(b)))
+        return nx_ta_ohlc_error(c->count, b);
     nx__candle_t *slot = &c->ring[c->pos];
     slot->o = b->open;
     slot->h = b->high;

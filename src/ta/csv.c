@@ -14,6 +14,7 @@
  * ulp; digits past the 19th are dropped (below 1e-19 relative).
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "nexus/decimal.h"
@@ -206,4 +207,22 @@ void nx_ta_row_from_bar(const nx_ev_bar_t *b, char *ts_buf, size_t cap, nx_ta_ro
     r->bar.low = nx_dec_to_double(nx_dec_make(b->low, b->price_scale));
     r->bar.close = nx_dec_to_double(nx_dec_make(b->close, b->price_scale));
     r->bar.volume = nx_dec_to_double(nx_dec_make(b->volume, b->qty_scale));
+}
+
+int nx_ta_ohlc_error(uint64_t index, const nx_ta_bar_t *b) {
+    static const char *const names[] = {"open", "high", "low", "close"};
+    const double v[] = {b->open, b->high, b->low, b->close};
+    for (int i = 0; i < 4; i++) {
+        if (!isfinite(v[i]))
+            return NX_ERR(NX_EINVAL, "input %llu: %s is %s", (unsigned long long)index, names[i],
+                          isnan(v[i]) ? "NaN" : "infinite");
+        if (v[i] <= 0)
+            return NX_ERR(NX_EINVAL, "input %llu: %s %g is not positive", (unsigned long long)index,
+                          names[i], v[i]);
+    }
+    if (b->low > b->open || b->low > b->close)
+        return NX_ERR(NX_EINVAL, "input %llu: low %g above open %g or close %g",
+                      (unsigned long long)index, b->low, b->open, b->close);
+    return NX_ERR(NX_EINVAL, "input %llu: high %g below open %g or close %g",
+                  (unsigned long long)index, b->high, b->open, b->close);
 }
