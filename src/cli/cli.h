@@ -93,6 +93,11 @@ int nx_cli_out_commit(nx_cli_out_t *o, const char *who);
 void nx_cli_out_close(nx_cli_out_t *o);
 const char *nx_cli_out_name(const nx_cli_out_t *o);
 
+/* mkdir -p (0755); 0 or -1 with errno. */
+int nx_cli_mkdirs(const char *dir);
+/* rm -rf without following symbolic links; a missing path is fine. 0 or -1. */
+int nx_cli_rm_rf(const char *path);
+
 /* True if arg is -h or --help. */
 int nx_cli_is_help(const char *arg);
 

@@ -131,19 +131,6 @@ static int nx__to_validator(void *ctx, const nx_event_hdr_t *ev) {
     return nx_validator_push(im->v, ev);
 }
 
-static int nx__mkdirs(const char *path) {
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof buf) return -1;
-    memcpy(buf, path, n + 1);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
 
 /* Append the temporary quarantine rows to the quarantine file. */
 static int nx__q_publish(FILE *tmp, const char *path) {
@@ -153,7 +140,7 @@ static int nx__q_publish(FILE *tmp, const char *path) {
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
-        if (nx__mkdirs(dir) < 0) return NX_ERR(NX_EIO, "%s: %s", dir, strerror(errno));
+        if (nx_cli_mkdirs(dir) < 0) return NX_ERR(NX_EIO, "%s: %s", dir, strerror(errno));
     }
     struct stat st;
     int fresh = stat(path, &st) != 0 || st.st_size == 0;
@@ -486,7 +473,7 @@ int nx_cli_data_import(const nx_cli_global_t *g, int argc, char **argv) {
         nx_importer_free(imp);
         return nx_cli_fail("data import", NX_ERR(NX_EIO, "temporary file: %s", strerror(errno)));
     }
-    if (nx__mkdirs(store_dir) < 0) {
+    if (nx_cli_mkdirs(store_dir) < 0) {
         rc = NX_ERR(NX_EIO, "%s: %s", store_dir, strerror(errno));
         goto fail;
     }

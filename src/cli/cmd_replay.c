@@ -9,11 +9,9 @@
  * that looks complete.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,9 +30,8 @@ typedef struct {
     const char *path;
     char venue[32];
     char symbol[48];
-    const char *map;
-    size_t len, off;
-    uint64_t line;
+    nx_line_reader_t *rd;
+    int pending; /* ev holds a trade read ahead (the first one, for the timer grid) */
     /* instrument */
     const nx_instrument_t *inst;
     nx_importer_t *imp;
@@ -47,13 +44,8 @@ typedef struct {
     nx_i128 notional; /* sum price*qty mantissas, scale pscale+qscale */
     nx_i128 volume;
     int64_t first_ts, last_ts;
-    /* the bar being built */
-    int have_bar;
-    nx_ts_t bar_open_ts;
-    int64_t o, h, l, c, v;
-    uint64_t n;
-    uint64_t bars;
-    int fail;
+    nx_bar_builder_t bars;
+    nx_kernel_t *k;
 } nx__input_t;
 
 typedef struct {
@@ -80,7 +72,8 @@ static void nx__replay_usage(FILE *f) {
             "  --force              replace an existing DIR\n"
             "  --durability MODE    none|interval|each (default: --config's journal\n"
             "                       durability, else interval)\n"
-            "  --bar SPAN           bar span, e.g. 1m, 5m, 1h (default 1m)\n"
+            "  --bar SPAN           bar span dividing the day, 1s .. 1d, e.g. 1m, 5m, 1h\n"
+            "                       (default 1m)\n"
             "  -h, --help           this help\n"
             "\n"
             "example:\n"
@@ -96,48 +89,44 @@ static int nx__capture(void *ctx, const nx_event_hdr_t *ev) {
     return NX_OK;
 }
 
-/* Source: the next trade row of one mapped file. Parse errors fail the run
- * with file:line; nothing is skipped silently. */
-static int nx__src_next(void *ctx, nx_event_hdr_t **out) {
-    nx__input_t *in = ctx;
+/* The next trade row of one input. Parse errors fail the run with file:line;
+ * nothing is skipped silently. */
+static int nx__read_trade(nx__input_t *in, nx_event_hdr_t **out) {
     for (;;) {
-        if (in->off >= in->len) return NX_EEND;
-        const char *s = in->map + in->off;
-        const char *nl = memchr(s, '\n', in->len - in->off);
-        size_t ll = nl ? (size_t)(nl - s) : in->len - in->off;
-        in->off += ll + (nl ? 1 : 0);
-        in->line++;
-        if (ll == 0 || (ll == 1 && s[0] == '\r')) continue;
+        const char *s;
+        size_t ll;
+        int rc = nx_line_reader_next(in->rd, &s, &ll);
+        if (rc < 0) return rc; /* NX_EEND, or a read error naming the file */
+        if (ll == 0) continue;
         in->got = 0;
-        int rc = nx_importer_line(in->imp, s, ll, nx__capture, in);
+        rc = nx_importer_line(in->imp, s, ll, nx__capture, in);
         if (rc == NX_ENOTFOUND) continue; /* header */
-        if (rc < 0) return NX_ERR_APPEND(rc, "%s:%llu", in->path, (unsigned long long)in->line);
+        if (rc < 0)
+            return NX_ERR_APPEND(rc, "%s:%llu", nx_line_reader_where(in->rd),
+                                 (unsigned long long)nx_line_reader_lineno(in->rd));
         if (in->ev.price <= 0 || in->ev.qty <= 0)
-            return NX_ERR(NX_ERANGE, "%s:%llu: price and qty must be positive", in->path,
-                          (unsigned long long)in->line);
+            return NX_ERR(NX_ERANGE, "%s:%llu: price and qty must be positive",
+                          nx_line_reader_where(in->rd),
+                          (unsigned long long)nx_line_reader_lineno(in->rd));
         *out = &in->ev.h;
         return NX_OK;
     }
 }
 
-static int nx__emit_bar(nx_kernel_t *k, nx__input_t *in, nx_ts_t close_ts, int64_t span) {
-    nx_ev_bar_t b;
-    nx_event_init((nx_event_t *)(void *)&b, NX_EV_BAR);
-    b.h.ts_venue = in->bar_open_ts;
-    b.h.ts_recv = close_ts;
-    b.instrument = in->inst->id;
-    b.price_scale = in->pscale;
-    b.qty_scale = in->qscale;
-    b.interval_ns = span;
-    b.open = in->o;
-    b.high = in->h;
-    b.low = in->l;
-    b.close = in->c;
-    b.volume = in->v;
-    b.trades = in->n;
-    in->have_bar = 0;
-    in->bars++;
-    return nx_kernel_emit(k, &b.h, in->bar_topic);
+static int nx__src_next(void *ctx, nx_event_hdr_t **out) {
+    nx__input_t *in = ctx;
+    if (in->pending) {
+        in->pending = 0;
+        *out = &in->ev.h;
+        return NX_OK;
+    }
+    return nx__read_trade(in, out);
+}
+
+/* Bars go out on the instrument's bar topic. */
+static int nx__bar_out(void *ctx, const nx_event_hdr_t *ev) {
+    nx__input_t *in = ctx;
+    return nx_kernel_emit(in->k, ev, in->bar_topic);
 }
 
 static int nx__on_trade(void *ctx, nx_kernel_t *k, const nx_event_hdr_t *ev) {
@@ -152,39 +141,17 @@ static int nx__on_trade(void *ctx, nx_kernel_t *k, const nx_event_hdr_t *ev) {
     in->volume += t->qty;
     if (!in->first_ts) in->first_ts = ev->ts_recv;
     in->last_ts = ev->ts_recv;
-    nx_ts_t open = nx_time_floor(ev->ts_recv, r->bar_ns);
-    if (in->have_bar && open != in->bar_open_ts) {
-        /* A trade of a later minute before the timer: the timer grid covers
-         * this (timers fire first at equal times), so this means the data is
-         * out of order; close the old bar at the new trade's time. */
-        int rc = nx__emit_bar(k, in, ev->ts_recv, r->bar_ns);
-        if (rc < 0) return rc;
-    }
-    if (!in->have_bar) {
-        in->have_bar = 1;
-        in->bar_open_ts = open;
-        in->o = in->h = in->l = t->price;
-        in->v = 0;
-        in->n = 0;
-    }
-    if (t->price > in->h) in->h = t->price;
-    if (t->price < in->l) in->l = t->price;
-    in->c = t->price;
-    if (__builtin_add_overflow(in->v, t->qty, &in->v))
-        return NX_ERR(NX_EOVERFLOW, "bar volume overflow for %s", in->symbol);
-    in->n++;
-    return NX_OK;
+    (void)k;
+    return nx_bar_builder_trade(&in->bars, t);
 }
 
 /* Minute boundary: publish every bar whose minute has ended. */
 static int nx__on_bar_timer(void *ctx, nx_kernel_t *k, const nx_event_hdr_t *ev) {
     nx__replay_t *r = ctx;
+    (void)k;
     for (size_t i = 0; i < r->nin; i++) {
-        nx__input_t *in = &r->in[i];
-        if (in->have_bar && in->bar_open_ts + r->bar_ns <= ev->ts_recv) {
-            int rc = nx__emit_bar(k, in, ev->ts_recv, r->bar_ns);
-            if (rc < 0) return rc;
-        }
+        int rc = nx_bar_builder_close_until(&r->in[i].bars, ev->ts_recv);
+        if (rc < 0) return rc;
     }
     return NX_OK;
 }
@@ -193,28 +160,6 @@ static int nx__journal_sink(void *ctx, const nx_event_hdr_t *ev) {
     return nx_journal_append(ctx, ev);
 }
 
-static int nx__map_file(nx__input_t *in) {
-    int fd = open(in->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NX_ERR(NX_EIO, "%s: %s", in->path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        close(fd);
-        return NX_ERR(NX_EIO, "%s: %s", in->path, strerror(errno));
-    }
-    in->len = (size_t)st.st_size;
-    in->map = NULL;
-    if (in->len) {
-        void *m = mmap(NULL, in->len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m == MAP_FAILED) {
-            close(fd);
-            return NX_ERR(NX_EIO, "%s: mmap: %s", in->path, strerror(errno));
-        }
-        madvise(m, in->len, MADV_SEQUENTIAL);
-        in->map = m;
-    }
-    close(fd);
-    return NX_OK;
-}
 
 static void nx__print_dec128(nx_i128 v, unsigned scale, unsigned shown) {
     /* Exact: integer and fractional parts from a 128-bit mantissa. */
@@ -233,32 +178,6 @@ static void nx__print_dec128(nx_i128 v, unsigned scale, unsigned shown) {
         putchar('.');
         for (unsigned i = 0; i < shown && i < scale; i++) putchar(digits[scale - 1 - i]);
     }
-}
-
-/* mkdir -p of the directory that will hold `path`. */
-static int nx__mkdir_parent(const char *path) {
-    char buf[4300];
-    size_t n = strlen(path);
-    if (n >= sizeof buf) return -1;
-    memcpy(buf, path, n + 1);
-    char *slash = strrchr(buf, '/');
-    if (!slash || slash == buf) return 0;
-    *slash = '\0';
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) < 0 && errno != EEXIST) return -1;
-    return 0;
-}
-
-static int nx__rm_rf(const char *path) {
-    char cmd[4200];
-    int n = snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", path);
-    if (n < 0 || (size_t)n >= sizeof cmd || strchr(path, '\'')) return -1;
-    return system(cmd) == 0 ? 0 : -1;
 }
 
 int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
@@ -374,8 +293,12 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
         }
     }
     snprintf(partial, sizeof partial, "%s.partial", out);
-    nx__rm_rf(partial);
-    if (nx__mkdir_parent(partial) < 0) {
+    nx_cli_rm_rf(partial);
+    char parent[4300];
+    snprintf(parent, sizeof parent, "%s", partial);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) *slash = '\0';
+    if (slash && slash != parent && nx_cli_mkdirs(parent) < 0) {
         fprintf(stderr, "nexus replay: cannot create the parent directory of %s: %s\n", out,
                 strerror(errno));
         nx_instruments_free(reg);
@@ -405,9 +328,15 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
         io.price_scale = in->pscale;
         io.qty_scale = in->qscale;
         if ((rc = nx_importer_new(&io, &in->imp)) < 0) goto fail;
-        if ((rc = nx__map_file(in)) < 0) {
+        if ((rc = nx_line_reader_open(in->path, &in->rd)) < 0) {
             stage = "input";
             goto fail;
+        }
+        in->k = NULL; /* set once the kernel exists */
+        if ((rc = nx_bar_builder_init(&in->bars, NX_BARS_TIME, r.bar_ns, nx__bar_out, in)) < 0) {
+            fprintf(stderr, "nexus replay: --bar: %s\n", nx_err_message());
+            exit_code = NX_EXIT_USAGE;
+            goto done;
         }
     }
 
@@ -445,21 +374,19 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
         nn = snprintf(name, sizeof name, "md.bars.%s.%s", in->venue, in->symbol);
         if (nn < 0 || (size_t)nn >= sizeof name) name[0] = '\0';
         if ((rc = nx_kernel_topic(k, name, &in->bar_topic)) < 0) goto fail;
+        in->k = k;
         nx_importer_begin_file(in->imp, in->path);
         nx_source_t src = {in->path, nx__src_next, in};
         if ((rc = nx_kernel_add_source(k, &src)) < 0) goto fail;
-        /* Peek the first timestamp to place the bar timer grid. */
-        size_t off = in->off;
-        uint64_t line = in->line;
+        /* Read the first trade ahead: its time places the bar timer grid. */
         nx_event_hdr_t *ev;
-        if ((rc = nx__src_next(in, &ev)) == NX_OK && ev->ts_recv < first) first = ev->ts_recv;
-        if (rc < 0 && rc != NX_EEND) {
+        if ((rc = nx__read_trade(in, &ev)) == NX_OK) {
+            in->pending = 1;
+            if (ev->ts_recv < first) first = ev->ts_recv;
+        } else if (rc != NX_EEND) {
             stage = "input";
             goto fail;
         }
-        in->off = off;
-        in->line = line;
-        nx_importer_begin_file(in->imp, in->path); /* header detection starts over */
     }
     if ((rc = nx_kernel_subscribe(k, "md.trades.*", nx__on_trade, &r, NULL)) < 0 ||
         (rc = nx_kernel_subscribe(k, "timer.bars", nx__on_bar_timer, &r, NULL)) < 0)
@@ -475,7 +402,7 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
 
     /* Run in slices so a terminal gets a progress bar (input bytes consumed). */
     uint64_t total_bytes = 0;
-    for (size_t i = 0; i < r.nin; i++) total_bytes += r.in[i].len;
+    for (size_t i = 0; i < r.nin; i++) total_bytes += nx_line_reader_size(r.in[i].rd);
     nx_cli_progress_t prog;
     nx_cli_progress_init(&prog, "replay", total_bytes);
     int64_t t0 = nx_mono_now();
@@ -488,7 +415,7 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
         if (rc < 0) break;
         nx_kernel_get_stats(k, &ks);
         uint64_t done = 0;
-        for (size_t i = 0; i < r.nin; i++) done += r.in[i].off;
+        for (size_t i = 0; i < r.nin; i++) done += nx_line_reader_pos(r.in[i].rd);
         nx_cli_progress_update(&prog, done);
         if (ks.source_events - before < (1u << 16)) break; /* every source ended */
     }
@@ -502,7 +429,7 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
         stage = "journal";
         goto fail;
     }
-    if (stat(out, &st) == 0 && nx__rm_rf(out) < 0) {
+    if (stat(out, &st) == 0 && nx_cli_rm_rf(out) < 0) {
         rc = NX_ERR(NX_EIO, "cannot remove old %s", out);
         goto fail;
     }
@@ -523,7 +450,7 @@ int nx_cli_replay(const nx_cli_global_t *g, int argc, char **argv) {
         nx_time_format_prec(in->last_ts, 3, b);
         printf("  %s:%s (%s) trades %llu, %s .. %s, bars %llu, volume ", in->venue, in->symbol,
                in->inst->name, (unsigned long long)in->trades, a, b,
-               (unsigned long long)in->bars);
+               (unsigned long long)in->bars.emitted);
         nx__print_dec128(in->volume, in->qscale, in->qscale);
         printf(", VWAP ");
         if (in->volume > 0) {
@@ -547,7 +474,7 @@ done:
     if (j) nx_journal_close(j);
     nx_kernel_free(k);
     for (size_t i = 0; i < r.nin; i++) {
-        if (r.in[i].map) munmap((void *)(uintptr_t)r.in[i].map, r.in[i].len);
+        nx_line_reader_close(r.in[i].rd);
         nx_importer_free(r.in[i].imp);
     }
     nx_instruments_free(reg);

@@ -3,6 +3,8 @@
  * when complete, so a failed run never leaves a file that looks finished.
  */
 #include <errno.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,4 +56,30 @@ void nx_cli_out_close(nx_cli_out_t *o) {
     o->f = NULL;
     if (o->tmp[0]) remove(o->tmp);
     o->tmp[0] = '\0';
+}
+
+int nx_cli_mkdirs(const char *dir) {
+    char buf[4300];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof buf) return -1;
+    memcpy(buf, dir, n + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int nx__rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+int nx_cli_rm_rf(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) < 0) return errno == ENOENT ? 0 : -1;
+    /* depth first, without following symbolic links */
+    return nftw(path, nx__rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
