@@ -150,7 +150,7 @@ int nx_cli_data_bars(const nx_cli_global_t *g, int argc, char **argv) {
     nx_store_cursor_t *cur = NULL;
     nx__bars_out_t o = {NULL, NULL, 0};
     nx_bar_builder_t b;
-    char tmp[4200] = "";
+    nx_cli_out_t oo = {NULL, NULL, ""};
     nx_store_opts_t so;
     nx_store_opts_default(&so);
     if (out) so.flags |= NX_STORE_RDONLY;
@@ -191,17 +191,12 @@ int nx_cli_data_bars(const nx_cli_global_t *g, int argc, char **argv) {
         return NX_EXIT_USAGE;
     }
     if (out) {
-        if (strcmp(out, "-") == 0) {
-            o.csv = stdout;
-        } else {
-            /* write beside, rename at the end: no half-written CSV under the name */
-            snprintf(tmp, sizeof tmp, "%s.partial", out);
-            o.csv = fopen(tmp, "w");
-            if (!o.csv) {
-                rc = NX_ERR(NX_EIO, "%s: %s", tmp, strerror(errno));
-                goto fail;
-            }
+        int oc = nx_cli_out_open(&oo, "data bars", out);
+        if (oc != 0) {
+            exit_code = oc;
+            goto done;
         }
+        o.csv = oo.f;
         fputs("ts,open,high,low,close,volume\n", o.csv);
     } else {
         nx_store_key_t k = {venue, symbol, NX_KIND_BARS, tf};
@@ -222,26 +217,17 @@ int nx_cli_data_bars(const nx_cli_global_t *g, int argc, char **argv) {
         if (rc < 0) goto fail;
         fprintf(stderr, "bars: %llu built, %llu new in the store (%s %s bars_%s)\n",
                 (unsigned long long)o.n, (unsigned long long)ws.stored, venue, symbol, tf_s);
-    } else if (o.csv != stdout) {
-        if (fclose(o.csv) != 0) {
-            o.csv = NULL;
-            rc = NX_ERR(NX_EIO, "%s: %s", tmp, strerror(errno));
-            goto fail;
-        }
-        o.csv = NULL;
-        if (rename(tmp, out) < 0) {
-            rc = NX_ERR(NX_EIO, "rename %s: %s", out, strerror(errno));
-            goto fail;
-        }
-        fprintf(stderr, "bars: %llu written to %s\n", (unsigned long long)o.n, out);
+    } else {
+        if (nx_cli_out_commit(&oo, "data bars") < 0) goto done;
+        fprintf(stderr, "bars: %llu written to %s\n", (unsigned long long)o.n,
+                nx_cli_out_name(&oo));
     }
     exit_code = NX_EXIT_OK;
     goto done;
 fail:
     nx_cli_fail("data bars", rc);
-    if (tmp[0]) unlink(tmp);
 done:
-    if (o.csv && o.csv != stdout) fclose(o.csv);
+    nx_cli_out_close(&oo);
     if (o.w) nx_store_write_abort(o.w);
     nx_store_cursor_close(cur);
     nx_store_close(st);
