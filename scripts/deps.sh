@@ -5,7 +5,8 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config git libyaml-dev libcmocka-dev clang-14 libclang-rt-14-dev
-      libzstd-dev libsqlite3-dev zlib1g-dev libzip-dev libjsmn-dev zip unzip"
+      libzstd-dev libsqlite3-dev zlib1g-dev libzip-dev libjsmn-dev zip unzip
+      libpq-dev postgresql chromium"
 
 missing=""
 for p in $PKGS; do

@@ -43,6 +43,8 @@ int nx_cli_features(const nx_cli_global_t *g, int argc, char **argv);
 int nx_cli_regime(const nx_cli_global_t *g, int argc, char **argv);
 /* `nexus data <sub>`: dispatcher in cmd_data.c (ls, info, verify, export there). */
 int nx_cli_data(const nx_cli_global_t *g, int argc, char **argv);
+int nx_cli_db(const nx_cli_global_t *g, int argc, char **argv);
+int nx_cli_runs(const nx_cli_global_t *g, int argc, char **argv);
 /*
  * `nexus data import` and `nexus data bars` (argv[0] is "import" / "bars"):
  * owned by the importer work, in their own files. TEMPORARY stand-ins that

@@ -18,6 +18,8 @@ static const nx_cli_cmd_t nx__cmds[] = {
      nx_cli_features},
     {"regime", "fit the regime HMM and label bars (fit|label)", nx_cli_regime},
     {"data", "the market-data store: ls, info, verify, export, import, bars", nx_cli_data},
+    {"db", "the database: migrate, status, verify, rollback, rebuild --from-journal", nx_cli_db},
+    {"runs", "backtest run history: ls, show ID, compare ID ID", nx_cli_runs},
 };
 
 static void nx__usage(FILE *f) {
