@@ -313,6 +313,8 @@ typedef struct nx_ev_funding {
     int64_t next_funding_ts;
 } nx_ev_funding_t;
 
+/* nx_ev_signal_t.flags */
+#define NX_SIGF_TARGET 0x01u /* target_qty is an explicit target, not left to sizing */
 /*
  * SIGNAL (80 bytes): a strategy's view. confidence is a statistic (double).
  *   48 4 strategy  52 4 instrument  56 1 direction (-1, 0, +1 as int8)
@@ -335,7 +337,9 @@ typedef struct nx_ev_signal {
  * ORDER_INTENT (112 bytes): what a strategy wants, before risk.
  *   48 8 intent_id (nx_intent_id)   56 4 strategy   60 4 instrument
  *   64 1 side  65 1 ord_type  66 1 tif  67 1 price_scale  68 1 qty_scale
- *   69 1 flags (NX_ORDF_*)    70 1 action (NX_ORDA_*)  71 1 reserved
+ *   69 1 flags (NX_ORDF_*)    70 1 action (NX_ORDA_*)
+ *   71 1 reason (why the strategy runtime made it: nx_exit_reason_t in
+ *        strategy.h; 0 for entries)
  *   72 8 price (limit)  80 8 stop_price (trigger, or trail offset)
  *   88 8 qty            96 8 expire_ts (GTD)   104 8 link_id (OCO/bracket)
  */
@@ -351,7 +355,7 @@ typedef struct nx_ev_order_intent {
     uint8_t qty_scale;
     uint8_t flags;
     uint8_t action;
-    uint8_t reserved;
+    uint8_t reason;
     int64_t price;
     int64_t stop_price;
     int64_t qty;

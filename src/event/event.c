@@ -180,6 +180,7 @@ static const nx__field_t nx__f_intent[] = {
     DEC(nx_ev_order_intent_t, price, price_scale),
     DEC(nx_ev_order_intent_t, stop_price, price_scale), DEC(nx_ev_order_intent_t, qty, qty_scale),
     FLD(nx_ev_order_intent_t, flags, F_U8), FLD(nx_ev_order_intent_t, action, F_U8),
+    FLD(nx_ev_order_intent_t, reason, F_U8),
     FLD(nx_ev_order_intent_t, expire_ts, F_TS),
     FLD(nx_ev_order_intent_t, link_id, F_U64), END};
 static const nx__field_t nx__f_risk[] = {
