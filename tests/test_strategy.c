@@ -941,7 +941,100 @@ static void a_plugin_strategy_loads_runs_and_an_abi_mismatch_is_refused(void **s
     nx_test_rmdir(dir);
 }
 
+static int parse_yaml(const char *yaml, nx_cfg_diags_t *d, nx_strategy_spec_t *specs,
+                      uint32_t *n) {
+    nx_instruments_t *reg;
+    assert_int_equal(nx_instruments_load_mem("t", INSTR_YAML, strlen(INSTR_YAML), NULL, &reg), 0);
+    nx_cfg_doc_t *doc;
+    assert_int_equal(nx_cfg_doc_parse("cfg.yaml", yaml, strlen(yaml), d, &doc), 0);
+    int rc = nx_strategy_specs_parse(doc, nx_cfg_map_get(nx_cfg_doc_root(doc), "strategies"), reg,
+                                     d, specs, 8, n);
+    nx_cfg_doc_free(doc);
+    nx_instruments_free(reg);
+    return rc;
+}
+
+static void strategies_are_read_from_yaml_with_their_parameters(void **st) {
+    (void)st;
+    assert_int_equal(nx_cfg_schema_check(nx_strategy_schema(), 2000), 0);
+    static const char *yaml =
+        "strategies:\n"
+        "  - name: sma\n"
+        "    kind: sma_cross\n"
+        "    instruments: [sim:AAA]\n"
+        "    params: {fast: 5, slow: 20}\n"
+        "    sizing: {method: pct_equity, pct: 0.5}\n"
+        "  - name: trend\n"
+        "    kind: ema_adx\n"
+        "    instruments: [sim:AAA, sim:BBB]\n"
+        "    weight: 2\n"
+        "    allow_short: true\n"
+        "    bar_interval: 5m\n"
+        "    exits:\n"
+        "      stop_atr: 2\n"
+        "      take_profit: [{r: 1.5, fraction: 0.33}, {r: 2, fraction: 0.33}, {r: 3, fraction: 0.34}]\n"
+        "      minimal_roi: [{after: 0s, roi: 0.05}, {after: 30m, roi: 0.01}]\n"
+        "      time_stop: 2h\n";
+    nx_cfg_diags_t *d;
+    assert_int_equal(nx_cfg_diags_new(&d), 0);
+    static nx_strategy_spec_t specs[8];
+    uint32_t n;
+    assert_int_equal(parse_yaml(yaml, d, specs, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(specs[0].name, "sma");
+    assert_int_equal(nx_sparam_int(&specs[0].params, "fast"), 5);
+    assert_int_equal(nx_sparam_int(&specs[0].params, "slow"), 20);
+    assert_int_equal(specs[0].sizing.method, NX_SIZE_PCT_EQUITY);
+    assert_true(specs[0].sizing.pct == 0.5);
+    assert_int_equal(specs[1].n_instruments, 2);
+    assert_int_equal(specs[1].instruments[1], 1);
+    assert_true(specs[1].allow_short);
+    assert_int_equal(specs[1].bar_interval_ns, 300000000000LL);
+    assert_int_equal(specs[1].exits.n_tp, 3);
+    assert_true(specs[1].exits.tp_frac[2] == 0.34);
+    assert_int_equal(specs[1].exits.n_roi, 2);
+    assert_int_equal(specs[1].exits.roi_age_ns[1], 1800000000000LL);
+    assert_int_equal(specs[1].exits.time_stop_ns, 7200000000000LL);
+    nx_cfg_diags_free(d);
+}
+
+static void bad_strategy_yaml_names_file_line_and_key(void **st) {
+    (void)st;
+    static const char *yaml =
+        "strategies:\n"
+        "  - name: a\n"
+        "    kind: sma_crossover\n"
+        "    instruments: [sim:AAA]\n"
+        "  - name: b\n"
+        "    kind: sma_cross\n"
+        "    instruments: [sim:ZZZ]\n"
+        "    params: {fast: 0, slow: 30}\n"
+        "  - name: c\n"
+        "    kind: rsi_bb\n"
+        "    instruments: [sim:AAA]\n"
+        "    params: {nope: 1}\n"
+        "  - name: d\n"
+        "    kind: rsi_bb\n"
+        "    instruments: [sim:AAA]\n"
+        "    exits: {take_profit: [{r: 2, fraction: 0.8}, {r: 1, fraction: 0.5}]}\n";
+    nx_cfg_diags_t *d;
+    assert_int_equal(nx_cfg_diags_new(&d), 0);
+    static nx_strategy_spec_t specs[8];
+    uint32_t n;
+    assert_int_equal(parse_yaml(yaml, d, specs, &n), NX_ECONFIG);
+    if (getenv("SHOW")) nx_cfg_diags_print(d, stdout);
+    assert_non_null(nx_cfg_diags_find(d, "cfg.yaml:3:11: strategies[0].kind: unknown strategy kind"));
+    assert_non_null(nx_cfg_diags_find(d, "cfg.yaml:7:19: strategies[1].instruments[0]: no instrument"));
+    assert_non_null(nx_cfg_diags_find(d, "strategies[1].params.fast: parameter fast: 0 is outside"));
+    assert_non_null(nx_cfg_diags_find(d, "strategies[2].params.nope: unknown parameter"));
+    assert_non_null(nx_cfg_diags_find(d, "levels must rise"));
+    assert_non_null(nx_cfg_diags_find(d, "add up to more than 1"));
+    nx_cfg_diags_free(d);
+}
+
 static const struct CMUnitTest cases[] = {
+    NX_CASE(strategies_are_read_from_yaml_with_their_parameters),
+    NX_CASE(bad_strategy_yaml_names_file_line_and_key),
     NX_CASE(strategy_indicators_equal_the_ta_module_bar_by_bar),
     NX_CASE(sma_cross_signals_match_backtrader_trade_bars),
     NX_CASE(sma_cross_treats_exact_ties_as_no_cross),

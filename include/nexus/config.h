@@ -225,6 +225,8 @@ typedef enum nx_cfg_type {
 #define NX_CFG_BYTES 0x04u    /* uint: accepts KiB/MiB/GiB/TiB and KB/MB/GB/TB suffixes */
 #define NX_CFG_NONEMPTY 0x08u /* string: not "" */
 #define NX_CFG_POSITIVE 0x10u /* int/decimal/float/duration: strictly > 0 */
+#define NX_CFG_OPEN 0x20u     /* map: must be a map, keys left to the caller (e.g. a strategy's
+                                 own parameters); .sub NULL, .size 0, nothing stored */
 
 /* Storage of a NX_CFG_LIST field: nx_calloc'ed array of n elements of .elem->size. */
 typedef struct nx_cfg_list {

@@ -45,9 +45,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nexus/config.h"
 #include "nexus/core.h"
 #include "nexus/decimal.h"
 #include "nexus/event.h"
+#include "nexus/instrument.h"
 #include "nexus/time.h"
 
 #ifdef __cplusplus
@@ -331,6 +333,19 @@ NX_API void nx_strategy_spec_init(nx_strategy_spec_t *s, const char *name,
                                   const nx_strategy_vt_t *vt);
 
 /*
+ * Parse a `strategies:` list (format in docs/strategy.md): every entry's keys,
+ * its kind (built in or from `plugin:`, loaded here), its instruments
+ * ("venue:symbol") through `reg`, and its own `params:` checked against the
+ * kind's declarations. Fills specs[0..*n). Returns 0, or NX_ECONFIG with
+ * every problem in diags as FILE:LINE:COL: path: message (diags required).
+ */
+NX_API int nx_strategy_specs_parse(const nx_cfg_doc_t *doc, const nx_cfg_node_t *list,
+                                   const nx_instruments_t *reg, nx_cfg_diags_t *diags,
+                                   nx_strategy_spec_t *specs, uint32_t cap, uint32_t *n);
+/* The schema of one entry (docs, nx_cfg_schema_check in tests). */
+NX_API const nx_cfg_schema_t *nx_strategy_schema(void);
+
+/*
  * Load a plugin (dlopen) and return its kinds. The library stays loaded for
  * the process's life. NX_EIO (dlopen/dlsym message), NX_EVERSION (ABI).
  */
@@ -355,7 +370,6 @@ typedef struct nx_strategy_host nx_strategy_host_t;
  * Regime labels come from REGIME events fed to the host.
  * Host-made intents carry their nx_exit_reason_t in nx_ev_order_intent_t.reason.
  */
-struct nx_instrument;
 typedef struct nx_strategy_env {
     void *ctx;
     int (*emit)(void *ctx, const nx_event_hdr_t *ev);

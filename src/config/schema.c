@@ -492,6 +492,7 @@ static void nx__value(nx__v_t *v, const nx_cfg_field_t *f, const nx_cfg_node_t *
             nx__problem(v, node, "expected a map, got %s", nx__describe(node, d, sizeof d));
             return;
         }
+        if (f->flags & NX_CFG_OPEN) return; /* the caller reads it */
         nx__map(v, f->sub, node, dst);
         return;
     }
@@ -604,7 +605,7 @@ static void nx__map(nx__v_t *v, const nx_cfg_schema_t *s, const nx_cfg_node_t *m
         } else if (f->flags & NX_CFG_REQUIRED) {
             if (seen[j]) nx__problem(v, seen[j]->key, "required key has no value");
             else nx__problem(v, map, "required key is missing");
-        } else if (f->type == NX_CFG_MAP) {
+        } else if (f->type == NX_CFG_MAP && !(f->flags & NX_CFG_OPEN)) {
             nx__map(v, f->sub, NULL, dst); /* absent map: its defaults and required keys */
         } else if (f->def && f->type != NX_CFG_LIST) {
             if (nx__scalar_into(f, f->def, strlen(f->def), false, dst, why, sizeof why) < 0)
@@ -642,6 +643,7 @@ const nx_cfg_node_t *nx_cfg_check_node(const nx_cfg_check_t *ck) { return ck->ma
 /* ------------------------------------------------------------------------- */
 
 static void nx__release_field(const nx_cfg_field_t *f, char *p) {
+    if (f->type == NX_CFG_MAP && (f->flags & NX_CFG_OPEN)) return;
     if (f->type == NX_CFG_MAP) {
         nx_cfg_release(f->sub, p);
     } else if (f->type == NX_CFG_LIST) {
@@ -759,6 +761,11 @@ static int nx__check_field(const char *sname, const nx_cfg_field_t *f, size_t ob
             return NX_ERR(NX_EINVAL, "schema %s.%s: enum without words", sname, k);
         break;
     case NX_CFG_MAP:
+        if (f->flags & NX_CFG_OPEN) {
+            if (f->sub || f->size)
+                return NX_ERR(NX_EINVAL, "schema %s.%s: open map with storage", sname, k);
+            return NX_OK;
+        }
         if (!f->sub) return NX_ERR(NX_EINVAL, "schema %s.%s: map without sub-schema", sname, k);
         want = f->size;
         break;
@@ -926,7 +933,9 @@ static void nx__dump_map(const nx_cfg_schema_t *s, const char *obj, FILE *f, int
                          int first_inline);
 
 static void nx__dump_value(const nx_cfg_field_t *fd, const char *p, FILE *f, int indent) {
-    if (fd->type == NX_CFG_MAP) {
+    if (fd->type == NX_CFG_MAP && (fd->flags & NX_CFG_OPEN)) {
+        fputs(" {}  # open map, shown by its owner\n", f);
+    } else if (fd->type == NX_CFG_MAP) {
         fputc('\n', f);
         nx__dump_map(fd->sub, p, f, indent + 2, 0);
     } else if (fd->type == NX_CFG_LIST) {
